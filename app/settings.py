@@ -1,0 +1,92 @@
+"""Every knob of Guildhall, read from the environment or a ``.env`` file.
+
+``.env.example`` lists the same names with a one-line comment each. A missing or malformed
+value stops the program with one line naming the variable (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SNOWFLAKE_MAX = 2**64
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Guildhall's configuration. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    discord_token: SecretStr | None = None
+    database_url: str | None = None
+    owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    discord_api_base: str = "https://discord.com/api/v10"
+    tenant_cache_size: int = Field(default=50, ge=1, le=10_000)
+    tenant_pool_max: int = Field(default=2, ge=1, le=100)
+    tenant_idle_seconds: float = Field(default=300.0, gt=0)
+    tenant_retention_days: int = Field(default=30, ge=0)
+    data_dir: Path = Path(".data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=8080, ge=0, le=65535)
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_owner_ids(cls, value: object) -> object:
+        # Comma-separated in the environment: "123,456".
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            ids = []
+            for part in parts:
+                if not part.isdigit() or not 0 < int(part) < SNOWFLAKE_MAX:
+                    raise ValueError(f"{part!r} is not a Discord user id")
+                ids.append(int(part))
+            return frozenset(ids)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _check_api_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # empty means "use the embedded server"
+        if not value.startswith(("postgres://", "postgresql://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @cached_property
+    def connection_budget(self) -> int:
+        """Server connections the per-guild client cache may hold at most."""
+        return self.tenant_cache_size * self.tenant_pool_max
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise :class:`SettingsError` naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise SettingsError(f"setting {name} is invalid: {error['msg']}") from None

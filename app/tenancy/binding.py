@@ -1,0 +1,43 @@
+"""The one way to reach a guild's data: ``async with guild_db(guild_id): ...``.
+
+The binding checks that the guild may be served, leases its client from the cache and binds
+it under the tenant alias for the current task only (Tortoise's context-local connections),
+so every ORM path — including the ones that silently use the static connection (FACTS.md) —
+runs against this guild's schema. The binding is always undone on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.tenancy.config import TENANT_ALIAS
+from app.tenancy.naming import parse_guild_id
+from app.tenancy.runtime import current_tenancy
+
+
+@asynccontextmanager
+async def guild_db(
+    guild_id: int, *, require_active: bool = True
+) -> AsyncIterator[BaseDBAsyncClient]:
+    """Bind the guild's connection for the current task.
+
+    Raises :class:`~app.tenancy.errors.TenantNotFound` for an unknown guild and, unless
+    ``require_active`` is false (operator tools: export, data deletion, status),
+    :class:`~app.tenancy.errors.TenantUnavailable` for a disabled, expired or left one.
+    """
+    guild_id = parse_guild_id(guild_id)
+    tenancy = current_tenancy()
+    state = await tenancy.statuses.get(guild_id)
+    if require_active:
+        state.ensure_available()
+    client = await tenancy.clients.acquire(guild_id)
+    token = connections.set(TENANT_ALIAS, client)
+    try:
+        yield client
+    finally:
+        connections.reset(token)
+        await tenancy.clients.release(guild_id, client)

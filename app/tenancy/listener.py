@@ -1,0 +1,90 @@
+"""LISTEN for tenant status changes made by other processes, reconnecting when dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+#: The NOTIFY channel; the payload is the guild id whose status changed.
+CHANNEL = "guildhall_tenant_status"
+
+OnChange = Callable[[int | None], Awaitable[None]]
+
+
+class StatusListener:
+    """Calls ``on_change(guild_id)`` for each notification, ``on_change(None)`` on (re)connect.
+
+    A (re)connect forgets everything because notifications sent while disconnected are lost.
+    """
+
+    def __init__(self, dsn: str, on_change: OnChange, *, retry_seconds: float = 1.0) -> None:
+        self._dsn = dsn
+        self._on_change = on_change
+        self._retry = retry_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()  # strong refs until done
+        self.connected = asyncio.Event()
+
+    def start(self) -> None:
+        """Listen in the background until :meth:`stop`."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="tenant-status-listener")
+
+    async def stop(self) -> None:
+        """Stop listening and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._listen_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("status listener lost its connection (%s); retrying", exc)
+            self.connected.clear()
+            await asyncio.sleep(self._retry)
+
+    async def _listen_once(self) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        try:
+            await conn.add_listener(CHANNEL, self._notified)
+            await self._on_change(None)
+            self.connected.set()
+            while not lost.is_set():
+                # Termination is only noticed on I/O; a cheap query every few seconds finds
+                # a dead server even when no notification arrives.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), timeout=5)
+                if not lost.is_set():
+                    await conn.fetchval("SELECT 1")
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=2)
+
+    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            guild_id = int(payload)
+        except ValueError:
+            log.warning("ignoring malformed status notification %r", payload)
+            return
+        task = asyncio.get_running_loop().create_task(self._on_change(guild_id))
+        self._handlers.add(task)
+        task.add_done_callback(self._handled)
+
+    def _handled(self, task: asyncio.Task[None]) -> None:
+        self._handlers.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("handling a status notification failed", exc_info=task.exception())

@@ -1,0 +1,59 @@
+"""The one mapping from a guild id to its PostgreSQL schema name.
+
+No other code builds an SQL identifier: every schema name that reaches SQL goes through
+:func:`schema_for` or :func:`quote_schema`, which refuse anything that is not ``guild_<id>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.tenancy.errors import InvalidGuildId
+
+SNOWFLAKE_MAX = 2**64
+SCHEMA_PATTERN = re.compile(r"^guild_[0-9]{1,20}$")
+SCHEMA_PREFIX = "guild_"
+
+#: The shared app's schema (tenant registry, global users).
+SHARED_SCHEMA = "shared"
+#: The static "tenant" connection's search_path: a schema that never exists, so a tenant
+#: query made outside a binding fails with "relation does not exist" instead of leaking.
+UNBOUND_SCHEMA = "guildhall_unbound"
+
+
+def parse_guild_id(value: object) -> int:
+    """Return ``value`` as a Discord guild id, or raise :class:`InvalidGuildId`.
+
+    Accepts an int or a string of decimal digits; refuses 0, negatives, ``>= 2**64``, empty
+    strings, booleans and anything else.
+    """
+    if isinstance(value, bool):
+        raise InvalidGuildId(value)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+        number = int(value)
+    else:
+        raise InvalidGuildId(value)
+    if not 0 < number < SNOWFLAKE_MAX:
+        raise InvalidGuildId(value)
+    return number
+
+
+def schema_for(guild_id: int) -> str:
+    """The schema name of a guild: ``guild_<id>``."""
+    return f"{SCHEMA_PREFIX}{parse_guild_id(guild_id)}"
+
+
+def guild_id_of(schema: str) -> int:
+    """The guild id of a ``guild_<id>`` schema name; refuses anything else."""
+    if not SCHEMA_PATTERN.match(schema):
+        raise InvalidGuildId(schema)
+    return parse_guild_id(schema[len(SCHEMA_PREFIX) :])
+
+
+def quote_schema(schema: str) -> str:
+    """``schema`` as a quoted SQL identifier, after checking it is a guild schema name."""
+    if not SCHEMA_PATTERN.match(schema):
+        raise InvalidGuildId(schema)
+    return f'"{schema}"'

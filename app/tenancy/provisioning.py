@@ -1,0 +1,96 @@
+"""Creating a guild's tenant: registry row, schema, tables at the head, aerich state.
+
+All of it happens in one transaction under an advisory lock on the guild id, so concurrent
+calls for one guild serialise, a second call finds the work done, and a failure midway rolls
+back the row and the schema together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from app.models.shared import Tenant
+from app.tenancy.config import SHARED_ALIAS, TENANT_APP
+from app.tenancy.errors import ProvisioningError, TenancyError
+from app.tenancy.migrations import list_migrations
+from app.tenancy.migrator import record_versions
+from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
+
+
+@dataclass(frozen=True)
+class ProvisionResult:
+    """What provisioning one guild did."""
+
+    guild_id: int
+    schema: str
+    created: bool
+    error: str | None = None
+
+
+def advisory_key(guild_id: int) -> int:
+    """The guild id as a signed bigint, the type ``pg_advisory_xact_lock`` takes."""
+    return guild_id - 2**64 if guild_id >= 2**63 else guild_id
+
+
+async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResult:
+    """Create the guild's tenant if it does not exist yet (idempotent).
+
+    ``ddl`` is the tenant app's schema SQL, unqualified; it runs with ``search_path`` set to
+    the new schema. Raises :class:`ProvisioningError` (and leaves nothing behind) on failure.
+    """
+    guild_id = parse_guild_id(guild_id)
+    schema = schema_for(guild_id)
+    migrations = list_migrations(TENANT_APP)
+    try:
+        async with in_transaction(SHARED_ALIAS) as conn:
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [advisory_key(guild_id)])
+            rows = await conn.execute_query_dict(
+                "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]
+            )
+            schema_exists = bool(rows[0]["present"])
+            tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).first()
+            if tenant is not None and schema_exists:
+                return ProvisionResult(guild_id, schema, created=False)
+            if tenant is None:
+                await Tenant.create(
+                    using_db=conn,
+                    guild_id=guild_id,
+                    schema_name=schema,
+                    name=name[:100],
+                    schema_version=migrations[-1].version if migrations else "",
+                )
+            if not schema_exists:
+                quoted = quote_schema(schema)
+                # One round trip: the schema, the search_path for this transaction, the DDL.
+                await conn.execute_script(
+                    f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}"
+                )
+                await record_versions(conn, TENANT_APP, migrations)
+    except TenancyError:
+        raise
+    except Exception as exc:
+        raise ProvisioningError(
+            f"provisioning guild {guild_id} failed and was rolled back: {exc}"
+        ) from exc
+    return ProvisionResult(guild_id, schema, created=True)
+
+
+async def provision_many(
+    guild_ids: Iterable[int], *, ddl: str, names: dict[int, str] | None = None, jobs: int = 4
+) -> list[ProvisionResult]:
+    """Provision many guilds, ``jobs`` at a time; one guild's failure does not stop the rest."""
+    names = names or {}
+    gate = asyncio.Semaphore(jobs)
+
+    async def one(guild_id: int) -> ProvisionResult:
+        async with gate:
+            try:
+                return await provision(guild_id, ddl=ddl, name=names.get(guild_id, ""))
+            except TenancyError as exc:
+                return ProvisionResult(guild_id, f"guild_{guild_id}", False, error=str(exc))
+
+    return list(await asyncio.gather(*(one(g) for g in dict.fromkeys(guild_ids))))

@@ -1,0 +1,222 @@
+"""The running tenancy core: Tortoise, the per-guild client cache, statuses, the listener.
+
+One :class:`Tenancy` is started per process (bot, CLI command, benchmark) and registered as the
+active one, which is what :func:`app.tenancy.binding.guild_db` uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.backends.asyncpg import AsyncpgDBClient
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+from tortoise.utils import get_schema_sql
+
+from app.models.shared import Tenant, TenantStatus
+from app.tenancy.clients import ClientCache
+from app.tenancy.config import (
+    SHARED_ALIAS,
+    TENANT_ALIAS,
+    ServerAddress,
+    tortoise_config,
+)
+from app.tenancy.errors import TenantNotFound
+from app.tenancy.listener import CHANNEL, StatusListener
+from app.tenancy.naming import parse_guild_id, schema_for
+from app.tenancy.provisioning import ProvisionResult, provision, provision_many
+from app.tenancy.status import StatusCache
+
+log = logging.getLogger(__name__)
+
+_active: Tenancy | None = None
+
+
+def current_tenancy() -> Tenancy:
+    """The started :class:`Tenancy` of this process."""
+    if _active is None:
+        raise RuntimeError("the tenancy core is not started; call `await Tenancy(...).start()`")
+    return _active
+
+
+@dataclass
+class ReconcileReport:
+    """What reconciling the guilds the bot is in did."""
+
+    provisioned: list[int] = field(default_factory=list)
+    reactivated: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+class Tenancy:
+    """Everything a process needs to serve per-guild data."""
+
+    def __init__(
+        self,
+        address: ServerAddress,
+        *,
+        cache_size: int = 50,
+        pool_max: int = 2,
+        idle_seconds: float = 300.0,
+        tenant_models: list[str] | None = None,
+        listen: bool = True,
+    ) -> None:
+        self.address = address
+        self.pool_max = pool_max
+        self.clients = ClientCache(self._new_client, capacity=cache_size, idle_seconds=idle_seconds)
+        self.statuses = StatusCache()
+        self._config = tortoise_config(address, tenant_models=tenant_models)
+        self._listener = StatusListener(address.dsn, self.forget) if listen else None
+        self._ddl: str | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The Tortoise configuration this tenancy started with."""
+        return self._config
+
+    @property
+    def tenant_ddl(self) -> str:
+        """The tenant app's DDL at the head, unqualified."""
+        if self._ddl is None:
+            raise RuntimeError("the tenancy core is not started")
+        return self._ddl
+
+    async def start(self) -> Tenancy:
+        """Initialise Tortoise, start the reaper and the listener; become the active tenancy."""
+        global _active
+        # Global fallback: the bot handles each gateway event in its own task (FACTS.md).
+        await Tortoise.init(config=self._config, _enable_global_fallback=True)
+        self._ddl = get_schema_sql(connections.get(TENANT_ALIAS), safe=False)
+        self.clients.start_reaper()
+        if self._listener is not None:
+            self._listener.start()
+        _active = self
+        return self
+
+    async def close(self) -> None:
+        """Stop the listener, close every per-guild client and Tortoise's connections."""
+        global _active
+        if self._listener is not None:
+            await self._listener.stop()
+        await self.clients.close()
+        await Tortoise.close_connections()
+        if _active is self:
+            _active = None
+
+    def _new_client(self, guild_id: int) -> BaseDBAsyncClient:
+        # Named exactly like the tenant alias (FACTS.md); the pool opens at the first query.
+        credentials = self.address.credentials(schema_for(guild_id), maxsize=self.pool_max)
+        return AsyncpgDBClient(connection_name=TENANT_ALIAS, **credentials)
+
+    # --- provisioning -------------------------------------------------------------------
+
+    async def provision(self, guild_id: int, name: str = "") -> ProvisionResult:
+        """Create the guild's tenant if missing (idempotent, one transaction)."""
+        result = await provision(guild_id, ddl=self.tenant_ddl, name=name)
+        self.statuses.invalidate(result.guild_id)
+        return result
+
+    async def provision_many(
+        self, guild_ids: list[int], names: Mapping[int, str] | None = None, jobs: int = 4
+    ) -> list[ProvisionResult]:
+        """Provision several guilds concurrently; failures are reported per guild."""
+        results = await provision_many(
+            guild_ids, ddl=self.tenant_ddl, names=dict(names or {}), jobs=jobs
+        )
+        for result in results:
+            self.statuses.invalidate(result.guild_id)
+        return results
+
+    # --- status -------------------------------------------------------------------------
+
+    async def enable(self, guild_id: int, until: datetime | None = None) -> Tenant:
+        """Serve the guild again (until ``until`` when given); its data was never touched."""
+        return await self._change(
+            guild_id, status=TenantStatus.ACTIVE, reason=None, paid_until=until
+        )
+
+    async def disable(self, guild_id: int, reason: str | None = None) -> Tenant:
+        """Refuse the guild's commands from now on; nothing is deleted."""
+        return await self._change(guild_id, status=TenantStatus.DISABLED, reason=reason)
+
+    async def mark_left(self, guild_id: int) -> Tenant:
+        """The bot left the guild: keep the data until the retention period ends.
+
+        An operator's ``disabled`` stays (so a rejoin does not undo it); ``left_at`` is set
+        either way and is what retention counts from.
+        """
+        tenant = await self.get(guild_id)
+        status = TenantStatus.LEFT if tenant.status == TenantStatus.ACTIVE else tenant.status
+        return await self._change(guild_id, status=status, left_at=datetime.now(UTC))
+
+    async def mark_joined(self, guild_id: int, name: str = "") -> Tenant:
+        """The bot joined (or rejoined) the guild: provision it, or reactivate a left one."""
+        await self.provision(guild_id, name)
+        tenant = await self.get(guild_id)
+        status = TenantStatus.ACTIVE if tenant.status == TenantStatus.LEFT else tenant.status
+        return await self._change(guild_id, status=status, left_at=None, name=name[:100])
+
+    async def reconcile(self, present: Mapping[int, str]) -> ReconcileReport:
+        """Bring the registry in line with the guilds the bot is in, in a few batch queries."""
+        report = ReconcileReport()
+        known = {
+            t.guild_id: t for t in await Tenant.filter(guild_id__in=list(present)).all()
+        }
+        missing = [g for g in present if g not in known]
+        for result in await self.provision_many(missing, names=present):
+            if result.error:
+                report.failed[result.guild_id] = result.error
+            else:
+                report.provisioned.append(result.guild_id)
+        returned = [g for g, t in known.items() if t.status == TenantStatus.LEFT or t.left_at]
+        if returned:
+            async with in_transaction(SHARED_ALIAS) as conn:
+                await Tenant.filter(guild_id__in=returned, status=TenantStatus.LEFT).using_db(
+                    conn
+                ).update(status=TenantStatus.ACTIVE)
+                await Tenant.filter(guild_id__in=returned).using_db(conn).update(left_at=None)
+                for guild_id in returned:
+                    await _notify(conn, guild_id)
+            for guild_id in returned:
+                await self.forget(guild_id)
+            report.reactivated = returned
+        return report
+
+    async def get(self, guild_id: int) -> Tenant:
+        """The guild's registry row; raises :class:`TenantNotFound`."""
+        tenant = await Tenant.get_or_none(guild_id=parse_guild_id(guild_id))
+        if tenant is None:
+            raise TenantNotFound(guild_id)
+        return tenant
+
+    async def forget(self, guild_id: int | None) -> None:
+        """Drop cached state of one guild (or of all): its status, and its client."""
+        self.statuses.invalidate(guild_id)
+        if guild_id is not None:
+            await self.clients.evict(guild_id)
+
+    async def _change(self, guild_id: int, **changes: Any) -> Tenant:
+        guild_id = parse_guild_id(guild_id)
+        async with in_transaction(SHARED_ALIAS) as conn:
+            tenant = (
+                await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
+            )
+            if tenant is None:
+                raise TenantNotFound(guild_id)
+            for name, value in changes.items():
+                setattr(tenant, name, value)
+            await tenant.save(using_db=conn)
+            # Sent in the transaction: listeners hear it only once the change is committed.
+            await _notify(conn, guild_id)
+        await self.forget(guild_id)
+        log.info("guild %s: status now %s", guild_id, tenant.status, extra={"guild_id": guild_id})
+        return tenant
+
+
+async def _notify(conn: BaseDBAsyncClient, guild_id: int) -> None:
+    await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(guild_id)])

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real PostgreSQL database of this run's own, and a started tenancy core.
+
+``DATABASE_URL`` names the server when set; otherwise the embedded server starts under a
+temporary data directory. Each run creates ``guildhall_test_<random>`` and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from app.tenancy.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
+from app.tenancy.migrator import migrate_shared
+from app.tenancy.runtime import Tenancy
+
+#: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
+TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
+
+
+@pytest.fixture(scope="session")
+def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAddress]:
+    """The PostgreSQL server the tests use: ``DATABASE_URL``, else an embedded one."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        yield ServerAddress.from_dsn(url)
+        return
+    from app.tenancy.embedded import start_embedded
+
+    server = start_embedded(Path(tmp_path_factory.mktemp("embedded")))
+    try:
+        yield ServerAddress.from_dsn(server.dsn)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress]:
+    """A database of this test run's own, dropped afterwards."""
+    name = f"guildhall_test_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server_address.dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield server_address.with_database(name)
+    finally:
+        admin = await asyncpg.connect(server_address.dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def tenancy(database: ServerAddress) -> AsyncIterator[Tenancy]:
+    """The tenancy core, started on the test database with the shared schema migrated."""
+    core = Tenancy(database, cache_size=8, pool_max=2, idle_seconds=60,
+                   tenant_models=TEST_TENANT_MODELS)
+    await core.start()
+    await migrate_shared(SHARED_ALIAS)
+    try:
+        yield core
+    finally:
+        await core.close()
+
+
+_ids = itertools.count(secrets.randbelow(10**6) * 10**6 + 10**17)
+
+
+@pytest.fixture
+def new_guild_id() -> "itertools.count[int]":
+    """A source of guild ids no other test uses: ``next(new_guild_id)``."""
+    return _ids
+
+
+@pytest.fixture
+async def provisioned(tenancy: Tenancy, new_guild_id: "itertools.count[int]"):
+    """A factory provisioning fresh guilds: ``guild_id = await provisioned()``."""
+
+    async def make(name: str = "test guild") -> int:
+        guild_id = next(new_guild_id)
+        await tenancy.provision(guild_id, name)
+        return guild_id
+
+    return make
