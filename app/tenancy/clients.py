@@ -56,6 +56,9 @@ class ClientCache:
         self._entries: OrderedDict[int, _Entry] = OrderedDict()
         # Evicted while leased: still holding connections until the last lease returns.
         self._draining: dict[int, list[_Entry]] = {}
+        # Clients being closed in the background: they hold a slot until their pool is gone,
+        # so the server never sees more than the budget while a close is in flight.
+        self._closing: set[asyncio.Task[None]] = set()
         self._cond = asyncio.Condition()
         self._closed = False
         self._hits = self._misses = self._evictions = 0
@@ -68,7 +71,7 @@ class ClientCache:
 
     def _live(self) -> int:
         draining = sum(len(entries) for entries in self._draining.values())
-        return len(self._entries) + draining
+        return len(self._entries) + draining + len(self._closing)
 
     async def acquire(self, guild_id: int) -> BaseDBAsyncClient:
         """Lease the guild's client, creating it (and evicting an idle one) if needed.
@@ -91,11 +94,11 @@ class ClientCache:
                     self._misses += 1
                     return entry.client
                 victim = next((g for g, e in self._entries.items() if e.leases == 0), None)
-                if victim is None:
-                    await self._cond.wait()  # every slot is leased: wait for a release
-                    continue
-                await self._close_unlocked(self._entries.pop(victim), reason="evicted")
-                self._evictions += 1
+                if victim is not None:
+                    self._close_later(self._entries.pop(victim), reason="evicted")
+                    self._evictions += 1
+                # Wait for a release or for a close to free its slot.
+                await self._cond.wait()
 
     async def release(self, guild_id: int, client: BaseDBAsyncClient) -> None:
         """Return a lease; close the client if it was evicted while leased."""
@@ -115,7 +118,7 @@ class ClientCache:
                             del self._draining[guild_id]
                         # Closing an in-use client would let Tortoise silently reopen a
                         # pool (FACTS.md), so a drained client is closed only now.
-                        await self._close_unlocked(draining, reason="drained")
+                        self._close_later(draining, reason="drained")
                     return
             log.warning("guild %s: released a client the cache does not know", guild_id)
 
@@ -129,7 +132,7 @@ class ClientCache:
             if entry.leases:
                 self._draining.setdefault(guild_id, []).append(entry)
             else:
-                await self._close_unlocked(entry, reason="evicted")
+                self._close_later(entry, reason="evicted")
 
     async def reap_idle(self) -> int:
         """Close unleased clients idle for longer than the idle timeout; return how many."""
@@ -137,8 +140,9 @@ class ClientCache:
         async with self._cond:
             idle = [g for g, e in self._entries.items() if e.leases == 0 and e.last_used < deadline]
             for guild_id in idle:
-                await self._close_unlocked(self._entries.pop(guild_id), reason="idle")
-            return len(idle)
+                self._close_later(self._entries.pop(guild_id), reason="idle")
+        await self.wait_closed()
+        return len(idle)
 
     def start_reaper(self, interval: float | None = None) -> None:
         """Run :meth:`reap_idle` periodically in the background until :meth:`close`."""
@@ -166,17 +170,30 @@ class ClientCache:
             self._entries.clear()
             self._draining.clear()
             for entry in entries:
-                await self._close_unlocked(entry, reason="shutdown")
+                self._close_later(entry, reason="shutdown")
             self._cond.notify_all()
+        await self.wait_closed()
 
-    async def _close_unlocked(self, entry: _Entry, *, reason: str) -> None:
-        # Called with the condition held, so no new client takes the slot before this one's
-        # connections are gone: the server never sees more than the budget.
+    async def wait_closed(self) -> None:
+        """Wait until every close in flight has finished."""
+        while self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    def _close_later(self, entry: _Entry, *, reason: str) -> None:
+        # Called with the condition held. The close runs in the background so that hits on
+        # other guilds are not held up by it; its slot is released only once it is done.
+        task = asyncio.create_task(self._close(entry, reason), name=f"close-tenant-{reason}")
+        self._closing.add(task)
+
+    async def _close(self, entry: _Entry, reason: str) -> None:
         try:
             await entry.client.close()
         except Exception:
             log.exception("closing a tenant client (%s) failed", reason)
-        self._cond.notify_all()
+        finally:
+            async with self._cond:
+                self._closing.discard(asyncio.current_task())  # type: ignore[arg-type]
+                self._cond.notify_all()
 
     def stats(self) -> CacheStats:
         """A snapshot of the counters and of the connections the cached clients hold."""

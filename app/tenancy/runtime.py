@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 _active: Tenancy | None = None
 
+#: ``application_name`` of per-guild connections, so pg_stat_activity can count them.
+GUILD_APPLICATION_NAME = "guildhall-guild"
+
 
 def current_tenancy() -> Tenancy:
     """The started :class:`Tenancy` of this process."""
@@ -68,7 +71,7 @@ class Tenancy:
     ) -> None:
         self.address = address
         self.pool_max = pool_max
-        self.clients = ClientCache(self._new_client, capacity=cache_size, idle_seconds=idle_seconds)
+        self.clients = ClientCache(self.new_client, capacity=cache_size, idle_seconds=idle_seconds)
         self.statuses = StatusCache()
         self._config = tortoise_config(address, tenant_models=tenant_models)
         self._listener = StatusListener(address.dsn, self.forget) if listen else None
@@ -108,10 +111,13 @@ class Tenancy:
         if _active is self:
             _active = None
 
-    def _new_client(self, guild_id: int) -> BaseDBAsyncClient:
+    def new_client(self, guild_id: int) -> BaseDBAsyncClient:
+        """A new, not yet connected client whose connections are pinned to the guild schema."""
         # Named exactly like the tenant alias (FACTS.md); the pool opens at the first query.
         credentials = self.address.credentials(schema_for(guild_id), maxsize=self.pool_max)
-        return AsyncpgDBClient(connection_name=TENANT_ALIAS, **credentials)
+        return AsyncpgDBClient(
+            connection_name=TENANT_ALIAS, application_name=GUILD_APPLICATION_NAME, **credentials
+        )
 
     # --- provisioning -------------------------------------------------------------------
 
