@@ -7,8 +7,12 @@ Keys are bigint and there are no foreign keys out of the guild schema (Citus-rea
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from tortoise import fields
 from tortoise.models import Model
+
+from app.models.privacy import UserDataPolicy
 
 TAG_NAME_MAX = 64
 TAG_CONTENT_MAX = 2000
@@ -26,6 +30,10 @@ class Member(Model):
     message_count = fields.BigIntField(default=0, db_default=0)
     last_xp_at = fields.DatetimeField(null=True)
     joined_at = fields.DatetimeField(null=True)
+
+    user_data: ClassVar[UserDataPolicy] = UserDataPolicy(
+        delete_where=("user_id",), reason="XP and activity are the member's own"
+    )
 
     class Meta:
         table = "member"
@@ -45,6 +53,10 @@ class Tag(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
+    user_data: ClassVar[UserDataPolicy] = UserDataPolicy(
+        anonymize=("author_id",), reason="a tag is guild knowledge; only the authorship goes"
+    )
+
     class Meta:
         table = "tag"
         app = "tenant"
@@ -58,6 +70,12 @@ class Note(Model):
     author_id = fields.BigIntField(db_index=True)
     content = fields.CharField(max_length=NOTE_CONTENT_MAX)
     created_at = fields.DatetimeField(auto_now_add=True)
+
+    user_data: ClassVar[UserDataPolicy] = UserDataPolicy(
+        delete_where=("target_user_id",),
+        anonymize=("author_id",),
+        reason="notes about the user are their data; notes they wrote lose their author",
+    )
 
     class Meta:
         table = "note"

@@ -407,8 +407,8 @@ def _harden_socket_dir(handle: PostgresServer, pgdata: Path) -> None:
         return
     import pwd
 
-    entry = pwd.getpwnam(user)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, KeyError):
+        entry = pwd.getpwnam(user)
         os.chown(info.socket_dir, entry.pw_uid, entry.pw_gid)
         info.socket_dir.chmod(0o700)
 
@@ -481,7 +481,7 @@ def _last_log_error(log: Path) -> str:
     for line in reversed(lines):
         for level in ("FATAL:", "PANIC:", "ERROR:"):
             if level in line:
-                return line[line.index(level) :].strip()
+                return " ".join(line[line.index(level) :].split())
     return ""
 
 

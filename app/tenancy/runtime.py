@@ -30,6 +30,7 @@ from app.tenancy.errors import TenantNotFound
 from app.tenancy.listener import CHANNEL, StatusListener
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.provisioning import ProvisionResult, provision, provision_many
+from app.tenancy.server import DatabaseServer
 from app.tenancy.status import StatusCache
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class Tenancy:
         self._config = tortoise_config(address, tenant_models=tenant_models)
         self._listener = StatusListener(address.dsn, self.forget) if listen else None
         self._ddl: str | None = None
+        #: The server this tenancy runs on, when opened through ``open_tenancy``.
+        self.server: DatabaseServer | None = None
 
     @property
     def config(self) -> dict[str, Any]:

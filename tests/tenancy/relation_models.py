@@ -4,13 +4,18 @@ The product's tenant models have no relations yet; these make the isolation test
 relation paths that silently fall back to the static connection (FACTS.md).
 """
 
+from typing import ClassVar
+
 from tortoise import fields
 from tortoise.models import Model
+
+from app.models.privacy import NO_USER_DATA, UserDataPolicy
 
 
 class Shelf(Model):
     id = fields.BigIntField(primary_key=True)
     title = fields.CharField(max_length=50)
+    user_data: ClassVar[UserDataPolicy] = NO_USER_DATA
 
     class Meta:
         app = "tenant"
@@ -25,6 +30,7 @@ class Book(Model):
     labels: fields.ManyToManyRelation["Label"] = fields.ManyToManyField(
         "tenant.Label", related_name="books"
     )
+    user_data: ClassVar[UserDataPolicy] = NO_USER_DATA
 
     class Meta:
         app = "tenant"
@@ -33,6 +39,7 @@ class Book(Model):
 class Label(Model):
     id = fields.BigIntField(primary_key=True)
     text = fields.CharField(max_length=50)
+    user_data: ClassVar[UserDataPolicy] = NO_USER_DATA
 
     class Meta:
         app = "tenant"

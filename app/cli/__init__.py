@@ -1,0 +1,46 @@
+"""The ``guildhall`` command (Typer + rich). Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from app.cli._common import CliError, err_console
+from app.cli.db import db_app
+from app.cli.tenants import tenants_app
+from app.settings import SettingsError
+from app.tenancy.errors import TenancyError
+
+cli = typer.Typer(
+    name="guildhall",
+    help="Guildhall: a Discord bot with one PostgreSQL schema per guild.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+cli.add_typer(db_app, name="db")
+cli.add_typer(tenants_app, name="tenants")
+
+
+def _fail(message: str, code: int) -> None:
+    err_console.print(f"guildhall: {message}", highlight=False, markup=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def main() -> None:
+    """Entry point of the ``guildhall`` console script and ``python -m app``."""
+    from app.tenancy.embedded import EmbeddedPostgresError
+
+    try:
+        cli(prog_name="guildhall")
+    except SettingsError as exc:
+        _fail(str(exc), 2)
+    except CliError as exc:
+        _fail(str(exc), exc.exit_code)
+    except (TenancyError, EmbeddedPostgresError) as exc:
+        _fail(str(exc), 1)
+    except (OSError, ConnectionError) as exc:
+        _fail(f"cannot reach the database ({exc}); check DATABASE_URL or run `guildhall doctor`", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)

@@ -1,0 +1,105 @@
+"""What every ``guildhall`` sub-command shares: settings, the tenancy core, output, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from rich.console import Console
+
+from app.models.shared import Tenant
+from app.settings import Settings, load_settings
+from app.tenancy.bootstrap import open_tenancy
+from app.tenancy.errors import InvalidGuildId
+from app.tenancy.naming import parse_guild_id
+from app.tenancy.runtime import Tenancy
+from app.tenancy.status import TenantState
+
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine to completion."""
+    return asyncio.run(coro)
+
+
+@asynccontextmanager
+async def tenancy_for(settings: Settings | None = None, *, listen: bool = False) -> AsyncIterator[
+    Tenancy
+]:
+    """The tenancy core on the configured server, for the duration of one command."""
+    settings = settings or load_settings()
+    async with open_tenancy(
+        database_url=settings.database_url,
+        data_dir=settings.data_dir,
+        cache_size=settings.tenant_cache_size,
+        pool_max=settings.tenant_pool_max,
+        idle_seconds=settings.tenant_idle_seconds,
+        listen=listen,
+    ) as tenancy:
+        yield tenancy
+
+
+def guild_id(value: str) -> int:
+    """A guild id from the command line, or a one-line error."""
+    try:
+        return parse_guild_id(value.strip())
+    except InvalidGuildId as exc:
+        raise CliError(str(exc), exit_code=2) from None
+
+
+def until_date(value: str | None) -> datetime | None:
+    """``--until``: an ISO date (served through the end of that day, UTC) or datetime."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f"--until {value!r} is not a date; use YYYY-MM-DD or an ISO datetime", exit_code=2
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def tenant_json(tenant: Tenant) -> dict[str, Any]:
+    """A registry row as the JSON object the CLI prints."""
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "guild_id": tenant.guild_id,
+        "schema": tenant.schema_name,
+        "name": tenant.name,
+        "status": str(tenant.status),
+        "effective_status": TenantState.of(tenant).effective_status(),
+        "reason": tenant.reason,
+        "paid_until": iso(tenant.paid_until),
+        "created_at": iso(tenant.created_at),
+        "updated_at": iso(tenant.updated_at),
+        "left_at": iso(tenant.left_at),
+        "schema_version": tenant.schema_version,
+    }
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output on stdout."""
+    print(json.dumps(data, indent=2, default=str))

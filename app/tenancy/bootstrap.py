@@ -1,0 +1,58 @@
+"""Start the tenancy core for a process (bot, CLI command, benchmark) and stop it again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tortoise import connections
+
+from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.migrator import applied_versions, migrate_shared
+from app.tenancy.runtime import Tenancy
+from app.tenancy.server import DatabaseServer, open_server
+
+log = logging.getLogger(__name__)
+
+
+async def shared_schema_is_new() -> bool:
+    """True when the shared schema has no migration applied yet (a fresh database)."""
+    return not await applied_versions(connections.get(SHARED_ALIAS), "shared")
+
+
+@asynccontextmanager
+async def open_tenancy(
+    *,
+    database_url: str | None,
+    data_dir: Path,
+    cache_size: int = 50,
+    pool_max: int = 2,
+    idle_seconds: float = 300.0,
+    listen: bool = False,
+) -> AsyncIterator[Tenancy]:
+    """A started :class:`Tenancy` on the configured server, closed (and embedded server
+    stopped) on exit.
+
+    A fresh database gets the shared schema created; an existing one is left as it is (its
+    migrations are ``guildhall db migrate``'s job).
+    """
+    server: DatabaseServer = await open_server(database_url, data_dir)
+    tenancy = Tenancy(
+        server.address,
+        cache_size=cache_size,
+        pool_max=pool_max,
+        idle_seconds=idle_seconds,
+        listen=listen,
+    )
+    try:
+        await tenancy.start()
+        tenancy.server = server
+        if await shared_schema_is_new():
+            applied = await migrate_shared(SHARED_ALIAS)
+            log.info("created the shared schema (%s)", ", ".join(applied))
+        yield tenancy
+    finally:
+        await tenancy.close()
+        server.stop()

@@ -1,0 +1,52 @@
+"""Which PostgreSQL server to use: ``DATABASE_URL``, or the embedded one under ``DATA_DIR``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from app.tenancy.config import ServerAddress
+
+#: The database Guildhall uses on the embedded server.
+EMBEDDED_DATABASE = "guildhall"
+
+
+@dataclass
+class DatabaseServer:
+    """The server in use, and the embedded server to stop afterwards (if one was started)."""
+
+    address: ServerAddress
+    embedded: object | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when Guildhall started the server itself."""
+        return self.embedded is not None
+
+    def stop(self) -> None:
+        """Stop the embedded server if this process started it; external servers are left."""
+        stop = getattr(self.embedded, "stop", None)
+        if stop is not None:
+            stop()
+
+
+async def open_server(database_url: str | None, data_dir: Path) -> DatabaseServer:
+    """The configured server; starts the embedded one (and its database) when no URL is set."""
+    if database_url:
+        return DatabaseServer(ServerAddress.from_dsn(database_url))
+    from app.tenancy.embedded import start_embedded
+
+    embedded = start_embedded(data_dir)
+    admin = ServerAddress.from_dsn(embedded.dsn)
+    conn = await asyncpg.connect(admin.dsn)
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", EMBEDDED_DATABASE
+        )
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
+    finally:
+        await conn.close()
+    return DatabaseServer(admin.with_database(EMBEDDED_DATABASE), embedded)
