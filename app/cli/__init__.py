@@ -9,10 +9,21 @@ import typer
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
 from app.cli.tenants import tenants_app
-from app.settings import SettingsError
+from app.log import setup_logging
+from app.settings import SettingsError, load_settings
 from app.tenancy.errors import TenancyError
 
+
+def _configure(ctx: typer.Context) -> None:
+    """Set up logging from the settings before any sub-command runs."""
+    if ctx.resilient_parsing:
+        return
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.log_format)
+
+
 cli = typer.Typer(
+    callback=_configure,
     name="guildhall",
     help="Guildhall: a Discord bot with one PostgreSQL schema per guild.",
     no_args_is_help=True,

@@ -39,9 +39,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @asynccontextmanager
-async def tenancy_for(settings: Settings | None = None, *, listen: bool = False) -> AsyncIterator[
-    Tenancy
-]:
+async def tenancy_for(
+    settings: Settings | None = None, *, listen: bool = False
+) -> AsyncIterator[Tenancy]:
     """The tenancy core on the configured server, for the duration of one command."""
     settings = settings or load_settings()
     async with open_tenancy(

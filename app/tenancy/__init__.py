@@ -18,8 +18,8 @@ from app.tenancy.runtime import Tenancy, current_tenancy
 __all__ = [
     "InvalidGuildId",
     "ProvisioningError",
-    "TenancyError",
     "Tenancy",
+    "TenancyError",
     "TenantNotFound",
     "TenantUnavailable",
     "current_tenancy",

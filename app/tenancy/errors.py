@@ -15,9 +15,7 @@ class InvalidGuildId(TenancyError, ValueError):
     def __init__(self, value: object) -> None:
         self.value = value
         shown = repr(value) if not isinstance(value, str) else repr(value[:40])
-        super().__init__(
-            f"{shown} is not a guild id; expected a Discord snowflake (1 to 2**64-1)"
-        )
+        super().__init__(f"{shown} is not a guild id; expected a Discord snowflake (1 to 2**64-1)")
 
 
 class TenantNotFound(TenancyError, LookupError):

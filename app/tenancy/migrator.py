@@ -84,7 +84,6 @@ async def upgrade_schema(
     return [m.version for m in pending]
 
 
-
 async def migrate_shared(connection_name: str) -> list[str]:
     """Create the shared schema if needed and apply the shared app's pending migrations."""
     return await upgrade_schema(connection_name, SHARED_SCHEMA, "shared", create=True)

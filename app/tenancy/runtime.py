@@ -173,9 +173,7 @@ class Tenancy:
     async def reconcile(self, present: Mapping[int, str]) -> ReconcileReport:
         """Bring the registry in line with the guilds the bot is in, in a few batch queries."""
         report = ReconcileReport()
-        known = {
-            t.guild_id: t for t in await Tenant.filter(guild_id__in=list(present)).all()
-        }
+        known = {t.guild_id: t for t in await Tenant.filter(guild_id__in=list(present)).all()}
         missing = [g for g in present if g not in known]
         for result in await self.provision_many(missing, names=present):
             if result.error:
@@ -185,9 +183,11 @@ class Tenancy:
         returned = [g for g, t in known.items() if t.status == TenantStatus.LEFT or t.left_at]
         if returned:
             async with in_transaction(SHARED_ALIAS) as conn:
-                await Tenant.filter(guild_id__in=returned, status=TenantStatus.LEFT).using_db(
-                    conn
-                ).update(status=TenantStatus.ACTIVE)
+                await (
+                    Tenant.filter(guild_id__in=returned, status=TenantStatus.LEFT)
+                    .using_db(conn)
+                    .update(status=TenantStatus.ACTIVE)
+                )
                 await Tenant.filter(guild_id__in=returned).using_db(conn).update(left_at=None)
                 for guild_id in returned:
                     await _notify(conn, guild_id)

