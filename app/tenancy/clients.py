@@ -192,7 +192,7 @@ class ClientCache:
             log.exception("closing a tenant client (%s) failed", reason)
         finally:
             async with self._cond:
-                self._closing.discard(asyncio.current_task())  # type: ignore[arg-type]
+                self._closing.discard(asyncio.current_task())  # type: ignore[arg-type,unused-ignore]
                 self._cond.notify_all()
 
     def stats(self) -> CacheStats:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 #: The NOTIFY channel; the payload is the guild id whose status changed.
 CHANNEL = "guildhall_tenant_status"
 
-OnChange = Callable[[int | None], Awaitable[None]]
+OnChange = Callable[[int | None], Coroutine[Any, Any, None]]
 
 
 class StatusListener:

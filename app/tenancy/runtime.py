@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import Tortoise, connections
-from tortoise.backends.asyncpg import AsyncpgDBClient
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 from tortoise.utils import get_schema_sql

@@ -21,9 +21,7 @@ async def _schema_exists(schema: str) -> bool:
     return rows[0]["n"] == 1
 
 
-async def test_provision_creates_row_schema_tables_and_aerich_state(
-    tenancy, new_guild_id
-) -> None:
+async def test_provision_creates_row_schema_tables_and_aerich_state(tenancy, new_guild_id) -> None:
     """A new guild gets its registry row, schema, usable tables and aerich state at head."""
     guild_id = next(new_guild_id)
     result = await tenancy.provision(guild_id, "Guild")
@@ -48,9 +46,7 @@ async def test_provision_twice_is_a_no_op(tenancy, new_guild_id) -> None:
         assert await Tag.filter(name_key="keep").exists()
 
 
-async def test_twenty_concurrent_provisions_give_one_schema_one_row(
-    tenancy, new_guild_id
-) -> None:
+async def test_twenty_concurrent_provisions_give_one_schema_one_row(tenancy, new_guild_id) -> None:
     """20 concurrent provisions of one guild: one schema, one row, no error, one creator."""
     guild_id = next(new_guild_id)
     results = await asyncio.gather(*(tenancy.provision(guild_id) for _ in range(20)))
