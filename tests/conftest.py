@@ -61,8 +61,9 @@ async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress
 @pytest.fixture(scope="session")
 async def tenancy(database: ServerAddress) -> AsyncIterator[Tenancy]:
     """The tenancy core, started on the test database with the shared schema migrated."""
-    core = Tenancy(database, cache_size=8, pool_max=2, idle_seconds=60,
-                   tenant_models=TEST_TENANT_MODELS)
+    core = Tenancy(
+        database, cache_size=8, pool_max=2, idle_seconds=60, tenant_models=TEST_TENANT_MODELS
+    )
     await core.start()
     await migrate_shared(SHARED_ALIAS)
     try:
@@ -75,13 +76,13 @@ _ids = itertools.count(secrets.randbelow(10**6) * 10**6 + 10**17)
 
 
 @pytest.fixture
-def new_guild_id() -> "itertools.count[int]":
+def new_guild_id() -> itertools.count[int]:
     """A source of guild ids no other test uses: ``next(new_guild_id)``."""
     return _ids
 
 
 @pytest.fixture
-async def provisioned(tenancy: Tenancy, new_guild_id: "itertools.count[int]"):
+async def provisioned(tenancy: Tenancy, new_guild_id: itertools.count[int]):
     """A factory provisioning fresh guilds: ``guild_id = await provisioned()``."""
 
     async def make(name: str = "test guild") -> int:
