@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,7 +26,7 @@ TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
 
 
 @pytest.fixture(scope="session")
-def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerAddress]:
+def server_address() -> Iterator[ServerAddress]:
     """The PostgreSQL server the tests use: ``DATABASE_URL``, else an embedded one."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
@@ -32,11 +34,15 @@ def server_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerA
         return
     from app.tenancy.embedded import start_embedded
 
-    server = start_embedded(Path(tmp_path_factory.mktemp("embedded")))
+    # Not pytest's tmp_path: concurrent pytest runs rotate those directories away, and this
+    # one holds a running server's data for the whole session.
+    data_dir = Path(tempfile.mkdtemp(prefix="guildhall-test-pg-"))
+    server = start_embedded(data_dir)
     try:
         yield ServerAddress.from_dsn(server.dsn)
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
