@@ -1,0 +1,69 @@
+"""What the benchmarks share: a scratch database, a started tenancy, percentiles."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+
+from app.tenancy.config import SHARED_ALIAS, ServerAddress
+from app.tenancy.migrator import migrate_shared
+from app.tenancy.runtime import Tenancy
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def server() -> ServerAddress:
+    """The server to benchmark on: ``DATABASE_URL`` or the local PostgreSQL."""
+    return ServerAddress.from_dsn(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+
+@asynccontextmanager
+async def scratch_database(prefix: str = "guildhall_bench") -> AsyncIterator[ServerAddress]:
+    """A database of the benchmark's own, dropped at the end."""
+    admin = server()
+    name = f"{prefix}_{secrets.token_hex(3)}"
+    conn = await asyncpg.connect(admin.dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield admin.with_database(name)
+    finally:
+        conn = await asyncpg.connect(admin.dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@asynccontextmanager
+async def scratch_tenancy(**options: object) -> AsyncIterator[Tenancy]:
+    """A started tenancy core on a scratch database with the shared schema in place."""
+    async with scratch_database() as address:
+        tenancy = Tenancy(address, listen=False, **options)  # type: ignore[arg-type]
+        await tenancy.start()
+        try:
+            await migrate_shared(SHARED_ALIAS)
+            yield tenancy
+        finally:
+            await tenancy.close()
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of samples."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def describe_ms(samples: list[float]) -> str:
+    """p50 / p95 / mean of durations given in seconds, in milliseconds."""
+    return (
+        f"p50 {percentile(samples, 50) * 1000:.2f} ms, p95 {percentile(samples, 95) * 1000:.2f} ms,"
+        f" mean {statistics.fmean(samples) * 1000:.2f} ms (n={len(samples)})"
+    )
