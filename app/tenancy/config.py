@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from app.tenancy.naming import SHARED_SCHEMA, UNBOUND_SCHEMA
 
@@ -53,10 +53,14 @@ class ServerAddress:
     @property
     def dsn(self) -> str:
         """A DSN asyncpg accepts (unix sockets via ``?host=``)."""
-        auth = self.user + (f":{self.password}" if self.password else "")
+        auth = quote(self.user, safe="") + (
+            f":{quote(self.password, safe='')}" if self.password else ""
+        )
+        database = quote(self.database, safe="")
         if self.host.startswith("/"):
-            return f"postgresql://{auth}@/{self.database}?host={self.host}&port={self.port}"
-        return f"postgresql://{auth}@{self.host}:{self.port}/{self.database}"
+            host = quote(self.host, safe="")
+            return f"postgresql://{auth}@/{database}?host={host}&port={self.port}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{database}"
 
     def credentials(self, schema: str, *, minsize: int = 1, maxsize: int = 2) -> dict[str, Any]:
         """Tortoise asyncpg credentials whose connections pin ``search_path`` to ``schema``."""

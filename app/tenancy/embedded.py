@@ -532,6 +532,12 @@ def _release(server: EmbeddedServer) -> None:
             # last holder (the library kills the postmaster if pg_ctl fails).
             handle._cleanup()
         except Exception as exc:
+            if not _handle_alive(handle):
+                # The postmaster died under us (the library's kill fallback then raises
+                # NoSuchProcess): it is stopped, which is all stop() promises.  Its stale
+                # postmaster.pid is dealt with by the next start.
+                _log.warning("embedded PostgreSQL in %s was already gone", _pgdata(server))
+                return
             raise EmbeddedPostgresError(
                 f"embedded PostgreSQL in {_pgdata(server)} did not stop cleanly: "
                 f"{_one_line(str(exc)) or type(exc).__name__}; stop it with "

@@ -35,3 +35,13 @@ def test_quote_schema_refuses_non_guild_names(bad) -> None:
     """Only guild_<digits> ever becomes a quoted identifier."""
     with pytest.raises(InvalidGuildId):
         quote_schema(bad)
+
+
+def test_server_address_round_trips_odd_socket_paths_and_passwords() -> None:
+    """A DSN with a socket dir holding '&' or spaces and a password with '@' survives a trip."""
+    from app.tenancy.config import ServerAddress
+
+    address = ServerAddress("/tmp/a b&c", 5433, "us er", "p@ss:w/rd", "db name")
+    assert ServerAddress.from_dsn(address.dsn) == address
+    tcp = ServerAddress("127.0.0.1", 5432, "postgres", "s3cr@t", "guildhall")
+    assert ServerAddress.from_dsn(tcp.dsn) == tcp
