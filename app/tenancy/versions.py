@@ -1,0 +1,216 @@
+"""Which migration versions the database is at: the shared schema, and guild schemas per version.
+
+Guild versions come from the registry (``shared.tenant.schema_version``, which every
+migration and provisioning keeps in sync in its own transaction) joined with ``pg_namespace``
+in one query — never a query per schema, which costs 70 ms each at 20k schemas (FACTS.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP
+from app.tenancy.migrations import list_migrations
+from app.tenancy.naming import SCHEMA_PATTERN
+
+#: Runs one query with positional arguments and returns its rows as dicts.
+Fetch = Callable[[str, Sequence[Any]], Awaitable[list[dict[str, Any]]]]
+
+MIGRATE_HINT = "run `guildhall db migrate`"
+
+_SHARED_APPLIED = """
+SELECT version FROM "shared"."aerich" WHERE app = $1
+"""
+
+# One pass over the registry: guilds per version, and how many of them lack their schema.
+_TENANT_VERSIONS = """
+SELECT t.schema_version AS version, count(*) AS guilds, count(*) FILTER (WHERE n.oid IS NULL)
+       AS missing
+FROM "shared"."tenant" t LEFT JOIN pg_namespace n ON n.nspname = t.schema_name
+GROUP BY t.schema_version
+"""
+
+_UNREGISTERED = """
+SELECT count(*) AS n FROM pg_namespace n
+WHERE n.nspname ~ $1
+  AND NOT EXISTS (SELECT 1 FROM "shared"."tenant" t WHERE t.schema_name = n.nspname)
+"""
+
+
+@dataclass
+class MigrationStatus:
+    """Versions of the shared schema and of the guild schemas, against the files' heads."""
+
+    shared_head: str
+    shared_applied: list[str]
+    shared_pending: list[str]
+    tenant_head: str
+    #: Registry version → guilds whose schema exists at it (``""``: not recorded).
+    tenant_versions: dict[str, int] = field(default_factory=dict)
+    #: Versions in the registry that no migration file of this release has.
+    unknown_versions: list[str] = field(default_factory=list)
+    #: Registered guilds whose schema is missing; guild schemas without a registry row.
+    missing_schemas: int = 0
+    unregistered_schemas: int = 0
+    #: Versions in file order, so "behind by N" can be told.
+    tenant_order: list[str] = field(default_factory=list)
+
+    @property
+    def shared_version(self) -> str:
+        """The newest shared migration applied ("" for a fresh database)."""
+        return self.shared_applied[-1] if self.shared_applied else ""
+
+    @property
+    def guilds(self) -> int:
+        """Guild schemas counted (registered, with their schema)."""
+        return sum(self.tenant_versions.values())
+
+    @property
+    def guilds_behind(self) -> int:
+        """Guild schemas not at the tenant head."""
+        return self.guilds - self.tenant_versions.get(self.tenant_head, 0)
+
+    def behind_by(self, version: str) -> int | None:
+        """How many migrations a schema at ``version`` lacks (None if unknown)."""
+        if version in self.tenant_order:
+            return len(self.tenant_order) - 1 - self.tenant_order.index(version)
+        return None
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when shared and every guild schema are at their heads."""
+        return not self.shared_pending and self.guilds_behind == 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The status as ``guildhall db status --json`` prints it."""
+        return {
+            "up_to_date": self.up_to_date,
+            "shared": {
+                "version": self.shared_version,
+                "head": self.shared_head,
+                "pending": self.shared_pending,
+            },
+            "tenants": {
+                "head": self.tenant_head,
+                "guilds": self.guilds,
+                "behind": self.guilds_behind,
+                "versions": [
+                    {"version": v, "guilds": n, "behind_by": self.behind_by(v)}
+                    for v, n in sorted(self.tenant_versions.items(), key=self._order)
+                ],
+                "unknown_versions": self.unknown_versions,
+                "missing_schemas": self.missing_schemas,
+                "unregistered_schemas": self.unregistered_schemas,
+            },
+        }
+
+    def _order(self, item: tuple[str, int]) -> tuple[int, str]:
+        by = self.behind_by(item[0])
+        return (-1 if by is None else -by, item[0])
+
+
+def asyncpg_fetch(conn: Any) -> Fetch:
+    """A :data:`Fetch` over an asyncpg connection."""
+
+    async def fetch(sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return [dict(row) for row in await conn.fetch(sql, *args)]
+
+    return fetch
+
+
+def tortoise_fetch(client: BaseDBAsyncClient) -> Fetch:
+    """A :data:`Fetch` over a Tortoise client (the bot's shared connection)."""
+
+    async def fetch(sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return await client.execute_query_dict(sql, list(args))
+
+    return fetch
+
+
+async def migration_status(fetch: Fetch, *, root: Path | None = None) -> MigrationStatus:
+    """Read the versions: three cheap queries whatever the number of guilds."""
+    shared_files = [m.version for m in list_migrations(SHARED_APP, root)]
+    tenant_files = [m.version for m in list_migrations(TENANT_APP, root)]
+    present = await fetch(
+        'SELECT to_regclass(\'"shared"."aerich"\') IS NOT NULL AS aerich, '
+        'to_regclass(\'"shared"."tenant"\') IS NOT NULL AS tenant',
+        [],
+    )
+    applied: set[str] = set()
+    if present[0]["aerich"]:
+        applied = {row["version"] for row in await fetch(_SHARED_APPLIED, [SHARED_APP])}
+    status = MigrationStatus(
+        shared_head=shared_files[-1] if shared_files else "",
+        shared_applied=[v for v in shared_files if v in applied],
+        shared_pending=[v for v in shared_files if v not in applied],
+        tenant_head=tenant_files[-1] if tenant_files else "",
+        tenant_order=tenant_files,
+    )
+    if not present[0]["tenant"]:
+        return status
+    for row in await fetch(_TENANT_VERSIONS, []):
+        version, existing = row["version"] or "", row["guilds"] - row["missing"]
+        status.missing_schemas += row["missing"]
+        if existing:
+            status.tenant_versions[version] = existing
+        if version and version not in tenant_files:
+            status.unknown_versions.append(version)
+    rows = await fetch(_UNREGISTERED, [SCHEMA_PATTERN.pattern])
+    status.unregistered_schemas = rows[0]["n"]
+    return status
+
+
+async def report_pending_migrations(
+    log: logging.Logger,
+    client: BaseDBAsyncClient | None = None,
+    *,
+    root: Path | None = None,
+) -> MigrationStatus | None:
+    """Log a warning when the shared schema or any guild schema is behind (bot start-up).
+
+    Uses the shared Tortoise connection unless ``client`` is given. Returns the status, or
+    None when it could not be read (that is logged too; it never stops the caller).
+    """
+    try:
+        status = await migration_status(
+            tortoise_fetch(client or connections.get(SHARED_ALIAS)), root=root
+        )
+    except Exception:
+        log.exception("could not read migration versions; check with `guildhall db status`")
+        return None
+    if status.shared_pending:
+        log.warning(
+            "the shared schema is behind: %d migration(s) pending (%s); %s",
+            len(status.shared_pending),
+            ", ".join(status.shared_pending),
+            MIGRATE_HINT,
+        )
+    if status.guilds_behind:
+        log.warning(
+            "%d of %d guild schemas are behind the tenant head %s; %s",
+            status.guilds_behind,
+            status.guilds,
+            status.tenant_head,
+            MIGRATE_HINT,
+        )
+    if status.missing_schemas:
+        log.warning(
+            "%d registered guild(s) have no schema; `guildhall tenants provision ID` recreates "
+            "one at the head",
+            status.missing_schemas,
+        )
+    if status.up_to_date:
+        log.info(
+            "migrations up to date: shared %s, %d guild schema(s) at %s",
+            status.shared_version,
+            status.guilds,
+            status.tenant_head,
+        )
+    return status
