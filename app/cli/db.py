@@ -2,11 +2,58 @@
 
 from __future__ import annotations
 
-import typer
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
 
-from app.cli._common import run, tenancy_for
+import asyncpg
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
+from app.settings import load_settings
+from app.tenancy.config import ServerAddress
+from app.tenancy.migrate_all import MigrateOptions, MigrateReport, SchemaResult, migrate_all
+from app.tenancy.migrations import MigrationFileError
+from app.tenancy.server import open_server
+from app.tenancy.versions import MigrationStatus, asyncpg_fetch, migration_status
 
 db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+MigrationsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--migrations",
+        help="Migrations folder holding shared/ and tenant/ (default: the shipped one).",
+        exists=True,
+        file_okay=False,
+    ),
+]
+
+
+@asynccontextmanager
+async def _server() -> AsyncIterator[ServerAddress]:
+    """The configured server's address (the embedded one is started and stopped)."""
+    settings = load_settings()
+    server = await open_server(settings.database_url, settings.data_dir)
+    try:
+        yield server.address
+    finally:
+        server.stop()
 
 
 @db_app.command("url")
@@ -18,3 +65,285 @@ def url_command() -> None:
             return tenancy.address.dsn
 
     print(run(main()))
+
+
+# --- migrate ------------------------------------------------------------------------------
+
+
+class _RateColumn(ProgressColumn):
+    """Schemas per second, from rich's own speed estimate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} schemas/s" if speed else "… schemas/s", style="cyan")
+
+
+class _Bar:
+    """The progress bar (on stderr, so stdout keeps only the summary)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[failed]}"),
+            console=err_console,
+            transient=False,
+        )
+        self.task: TaskID | None = None
+        self.failures = 0
+
+    def planned(self, total: int) -> None:
+        if total:
+            self.task = self.progress.add_task("guild schemas", total=total, failed="")
+
+    def done(self, result: SchemaResult) -> None:
+        if self.task is None:
+            return
+        if result.status == "failed":
+            self.failures += 1
+        failed = f"[red]{self.failures} failed[/red]" if self.failures else ""
+        self.progress.update(self.task, advance=1, failed=failed)
+
+
+def _print_report(report: MigrateReport) -> None:
+    shared = report.shared
+    if shared is not None:
+        if shared.status == "migrated":
+            console.print(
+                f"shared: {shared.before or '(new)'} -> {shared.after} "
+                f"(applied {', '.join(shared.applied)})",
+                highlight=False,
+            )
+        elif shared.status == "current":
+            console.print(f"shared: up to date at {shared.after}", highlight=False)
+    if report.shared is None or report.shared.status != "failed":
+        s = report.summary()
+        if s["behind"] == 0 and report.registered:
+            console.print(
+                f"tenants: all {report.registered} guild schemas at {report.tenant_head}",
+                highlight=False,
+            )
+        else:
+            console.print(
+                f"tenants: {s['migrated']} migrated, {s['current']} already current, "
+                f"{s['failed']} failed, {s['skipped']} skipped "
+                f"({s['behind']} behind of {s['registered']} registered) "
+                f"in {report.tenant_seconds:.1f} s, {report.rate:,.0f} schemas/s; "
+                f"head {report.tenant_head}",
+                highlight=False,
+            )
+        if report.unregistered_schemas:
+            err_console.print(
+                f"[yellow]{report.unregistered_schemas} guild schema(s) have no registry row "
+                "and were not migrated[/yellow]",
+                highlight=False,
+            )
+    for result in report.guilds:
+        if result.status == "skipped":
+            err_console.print(
+                f"[yellow]skipped guild {result.guild_id}: {result.error}[/yellow]",
+                highlight=False,
+            )
+    for result in report.failed:
+        where = f"guild {result.guild_id} ({result.schema})" if result.guild_id else result.schema
+        err_console.print(
+            f"[red]FAILED {where}, still at {result.before or '(nothing)'}: {result.error}[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@db_app.command("migrate")
+def migrate_command(
+    shared_only: Annotated[
+        bool, typer.Option("--shared-only", help="Only the shared schema.")
+    ] = False,
+    tenants_only: Annotated[
+        bool, typer.Option("--tenants-only", help="Only guild schemas.")
+    ] = False,
+    guilds: Annotated[
+        list[str] | None,
+        typer.Option("--guild", help="Only this guild (repeatable); still only if behind."),
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=16, help="Connections at once.")] = 2,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Guild schemas per transaction.")] = 25,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(min=0.01, help="Seconds to wait for a table lock before failing a schema."),
+    ] = 5.0,
+    migrations: MigrationsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Migrate the shared schema, then every guild schema that is behind.
+
+    Each schema migrates atomically; a failing one stays at its version and the rest go on.
+    Re-running touches only the schemas still behind (safe after a crash).
+    """
+    if shared_only and tenants_only:
+        raise CliError("--shared-only and --tenants-only exclude each other", exit_code=2)
+    ids = [guild_id(value) for value in guilds] if guilds else None
+    options = MigrateOptions(
+        shared=not tenants_only,
+        tenants=not shared_only,
+        guild_ids=ids,
+        jobs=jobs,
+        batch_size=batch,
+        lock_timeout_ms=int(lock_timeout * 1000),
+        root=migrations,
+    )
+
+    async def main() -> MigrateReport:
+        async with _server() as address:
+            if as_json:
+                return await migrate_all(address, options)
+            bar = _Bar()
+            with bar.progress:
+                return await migrate_all(address, options, bar)
+
+    try:
+        report = run(main())
+    except MigrationFileError as exc:
+        raise CliError(str(exc)) from None
+    except asyncpg.UndefinedTableError as exc:
+        raise CliError(
+            f"{exc}; the shared schema is not migrated yet, run `guildhall db migrate`"
+        ) from None
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report)
+    if not report.ok:
+        if not as_json:
+            err_console.print(
+                f"guildhall: {len(report.failed)} schema(s) failed to migrate; fix the cause and "
+                "run `guildhall db migrate` again (only schemas still behind are touched)",
+                highlight=False,
+            )
+        raise typer.Exit(1)
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def _print_status(status: MigrationStatus) -> None:
+    shared = "up to date" if not status.shared_pending else f"{len(status.shared_pending)} pending"
+    console.print(
+        f"shared: {status.shared_version or '(not created)'} ({shared}; head {status.shared_head})",
+        highlight=False,
+    )
+    table = Table("tenant version", "guild schemas", "state")
+    for row in status.to_json()["tenants"]["versions"]:
+        by = row["behind_by"]
+        if row["version"] == status.tenant_head:
+            state = "[green]head[/green]"
+        elif by is None:
+            state = "[yellow]unknown to this release[/yellow]" if row["version"] else "unrecorded"
+        else:
+            state = f"[yellow]behind by {by}[/yellow]"
+        table.add_row(row["version"] or "(none)", f"{row['guilds']:,}", state)
+    console.print(table)
+    console.print(
+        f"{status.guilds:,} guild schema(s); {status.guilds_behind:,} behind the head "
+        f"{status.tenant_head}",
+        highlight=False,
+    )
+    if status.missing_schemas:
+        console.print(
+            f"[yellow]{status.missing_schemas} registered guild(s) have no schema; "
+            "`guildhall tenants provision ID` recreates it[/yellow]",
+            highlight=False,
+        )
+    if status.unregistered_schemas:
+        console.print(
+            f"[yellow]{status.unregistered_schemas} guild schema(s) have no registry row[/yellow]",
+            highlight=False,
+        )
+    if not status.up_to_date:
+        console.print("run `guildhall db migrate` to bring them to the head", highlight=False)
+
+
+@db_app.command("status")
+def status_command(
+    migrations: MigrationsOption = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when anything is behind (for deploy gates).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Versions: the shared schema's, and how many guild schemas are at each version."""
+
+    async def main() -> MigrationStatus:
+        async with _server() as address:
+            conn = await asyncpg.connect(address.dsn)
+            try:
+                return await migration_status(asyncpg_fetch(conn), root=migrations)
+            finally:
+                await conn.close()
+
+    try:
+        status = run(main())
+    except MigrationFileError as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        print_json(status.to_json())
+    else:
+        _print_status(status)
+    if check and not status.up_to_date:
+        raise typer.Exit(1)
+
+
+# --- makemigrations -----------------------------------------------------------------------
+
+
+@db_app.command("makemigrations")
+def makemigrations_command(
+    app: Annotated[str, typer.Argument(help="shared or tenant.")],
+    name: Annotated[str, typer.Option("--name", help="What the migration does, e.g. add_x.")],
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Write an empty migration for hand-written SQL.")
+    ] = False,
+    migrations: MigrationsOption = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option("--models", help="Model modules instead of the app's (development)."),
+    ] = None,
+) -> None:
+    """Write a new aerich migration for an app's model changes (diffed in a scratch schema)."""
+    from app.tenancy.makemigrations import MakeMigrationError, MakeMigrationResult, make_migration
+
+    if app not in ("shared", "tenant"):
+        raise CliError(f"unknown app {app!r}; use shared or tenant", exit_code=2)
+
+    async def main() -> MakeMigrationResult:
+        async with _server() as address:
+            return await make_migration(
+                address, app, name, root=migrations, models=models, empty=empty
+            )
+
+    try:
+        result = run(main())
+    except (MakeMigrationError, MigrationFileError) as exc:
+        raise CliError(str(exc)) from None
+    if result.path is None:
+        console.print(f"no changes in the {app} models; nothing written", highlight=False)
+    else:
+        console.print(f"wrote {result.path}", highlight=False)
+        console.print(
+            result.sql or "(empty: write its SQL by hand)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if result.drift:
+        for line in result.drift:
+            err_console.print(f"drift: {line}", style="yellow", highlight=False, markup=False)
+        raise CliError(
+            f"replaying the {app} migrations does not give the schema the models' DDL gives "
+            "(left: migrations, right: models); edit the migration so new and migrated guild "
+            "schemas match"
+        )
