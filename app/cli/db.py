@@ -121,7 +121,7 @@ def _print_report(report: MigrateReport) -> None:
             )
         elif shared.status == "current":
             console.print(f"shared: up to date at {shared.after}", highlight=False)
-    if report.shared is None or report.shared.status != "failed":
+    if report.tenants:
         s = report.summary()
         if s["behind"] == 0 and report.registered:
             console.print(

@@ -1,8 +1,8 @@
 """Migrate the shared schema, then every guild schema that is behind: fast, atomic per schema.
 
 Which guilds are behind is one query on the registry (``shared.tenant.schema_version``, kept
-in sync in the same transaction as each schema's migration) joined with ``pg_namespace`` — no
-per-schema catalog query (FACTS.md: 70 ms each at 20k schemas).
+in sync in the same transaction as each schema's migration) plus one listing the guild
+schemas that exist — no per-schema catalog query (FACTS.md: 70 ms each at 20k schemas).
 
 Speed (FACTS.md): ``jobs`` dedicated asyncpg connections; each takes a batch of schemas and
 migrates them in one transaction, one round trip per schema, each inside a SAVEPOINT. A
@@ -34,7 +34,13 @@ from app.tenancy.migrator import (
     quote_migratable,
     upgrade_script,
 )
-from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA, schema_for
+from app.tenancy.naming import SHARED_SCHEMA, schema_for
+from app.tenancy.versions import asyncpg_fetch, read_registry
+
+#: Lock wait of a schema inside a batch. The schemas before it in the batch hold their locks
+#: until the batch commits, so a busy guild must not stall them for the full lock timeout: it
+#: gives up quickly and is retried alone, with the full timeout, after the batch.
+BATCH_LOCK_TIMEOUT_MS = 300
 
 #: ``application_name`` of the runner's connections (visible in pg_stat_activity).
 APPLICATION_NAME = "guildhall-migrate"
@@ -76,6 +82,8 @@ class MigrateReport:
 
     tenant_head: str
     shared: SchemaResult | None = None
+    #: Whether the guild schemas were looked at (not with --shared-only, or after a failure).
+    tenants: bool = False
     guilds: list[SchemaResult] = field(default_factory=list)
     registered: int = 0
     unregistered_schemas: int = 0
@@ -123,7 +131,7 @@ class MigrateReport:
         return {
             "ok": self.ok,
             "shared": self.shared.to_json() if self.shared else None,
-            "guilds": [r.to_json() for r in self.guilds],
+            "guilds": [r.to_json() for r in self.guilds] if self.tenants else None,
             "summary": self.summary(),
         }
 
@@ -175,7 +183,7 @@ def _error_text(exc: BaseException) -> str:
     detail = getattr(exc, "detail", None)
     if detail:
         text += f" ({detail})"
-    if isinstance(exc, asyncpg.exceptions.LockNotAvailableError):
+    if isinstance(exc, asyncpg.LockNotAvailableError):
         text += "; the bot holds a lock on it, run `guildhall db migrate` again"
     return text
 
@@ -270,20 +278,35 @@ class _Runner:
         self.results.append(result)
         self.observer.done(result)
 
-    async def run_batch(self, conn: asyncpg.Connection, batch: list[_Job]) -> list[SchemaResult]:
-        """One transaction over ``batch``; raises only if the transaction itself failed."""
+    async def run_batch(
+        self, conn: asyncpg.Connection, batch: list[_Job]
+    ) -> tuple[list[SchemaResult], list[_Job]]:
+        """One transaction over ``batch``: the results, and the jobs to retry alone.
+
+        Raises only if the transaction itself failed.
+        """
         results: list[SchemaResult] = []
+        busy: list[_Job] = []
+        alone = len(batch) == 1
+        timeout = self.options.lock_timeout_ms
+        if not alone:
+            timeout = min(timeout, BATCH_LOCK_TIMEOUT_MS)
         async with conn.transaction():
-            await conn.execute(f"SET LOCAL lock_timeout = '{int(self.options.lock_timeout_ms)}ms'")
+            await conn.execute(f"SET LOCAL lock_timeout = '{int(timeout)}ms'")
             for job in batch:
                 schema = schema_for(job.guild_id)
                 try:
                     plan = await _apply_one(conn, schema, TENANT_APP, self.migrations, job.expected)
+                except asyncpg.LockNotAvailableError as exc:
+                    if alone:
+                        results.append(_failure(job, _error_text(exc)))
+                    else:
+                        busy.append(job)
                 except (asyncpg.PostgresError, MigrationFileError) as exc:
                     results.append(_failure(job, _error_text(exc)))
                 else:
                     results.append(_result(job, plan))
-        return results
+        return results, busy
 
     async def worker(self) -> None:
         conn: asyncpg.Connection | None = None
@@ -303,7 +326,8 @@ class _Runner:
                         continue
                 touched += len(batch)
                 try:
-                    results = await self.run_batch(conn, batch)
+                    results, busy = await self.run_batch(conn, batch)
+                    self.batches.extend([job] for job in busy)
                 except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                     # The transaction (COMMIT, or the connection) failed: nothing of the batch
                     # was recorded. Retry its schemas one per transaction so one bad schema
@@ -351,23 +375,6 @@ async def migrate_shared_schema(
     return result
 
 
-_BEHIND = """
-SELECT t.guild_id, t.schema_version, n.oid IS NOT NULL AS present
-FROM "shared"."tenant" t
-LEFT JOIN pg_namespace n ON n.nspname = t.schema_name
-WHERE t.schema_version IS DISTINCT FROM $1 AND ($2::bigint[] IS NULL OR t.guild_id = ANY($2))
-ORDER BY t.guild_id
-"""
-
-_COUNTS = """
-SELECT (SELECT count(*) FROM "shared"."tenant") AS registered,
-       (SELECT count(*) FROM pg_namespace n
-         WHERE n.nspname ~ $1
-           AND NOT EXISTS (SELECT 1 FROM "shared"."tenant" t WHERE t.schema_name = n.nspname)
-       ) AS unregistered
-"""
-
-
 async def _plan_guilds(
     conn: asyncpg.Connection,
     options: MigrateOptions,
@@ -375,51 +382,34 @@ async def _plan_guilds(
     report: MigrateReport,
 ) -> tuple[list[_Job], list[SchemaResult]]:
     """The guilds that are behind, from the registry; and those that must be skipped."""
-    counts = await conn.fetchrow(_COUNTS, SCHEMA_PATTERN.pattern)
-    report.registered, report.unregistered_schemas = counts["registered"], counts["unregistered"]
-    wanted = None if options.guild_ids is None else [int(g) for g in options.guild_ids]
-    rows = await conn.fetch(_BEHIND, report.tenant_head, wanted)
+    registry = await read_registry(asyncpg_fetch(conn))
+    report.registered = len(registry.rows)
+    report.unregistered_schemas = registry.unregistered_schemas
+    wanted = None if options.guild_ids is None else {int(g) for g in options.guild_ids}
     jobs, skipped = [], []
-    for row in rows:
-        job = _Job(row["guild_id"], row["schema_version"] or "", None)
-        if not row["present"]:
-            skipped.append(
-                _failure(
-                    job,
-                    f"schema {schema_for(job.guild_id)} does not exist; run "
-                    f'"guildhall tenants provision {job.guild_id}" to recreate it at the head',
-                    "skipped",
-                )
-            )
+    for row in registry.rows:
+        if row.version == report.tenant_head or (wanted is not None and row.guild_id not in wanted):
             continue
-        job.expected = expected_applied(job.before, migrations)
-        if job.expected is None and job.before:
-            skipped.append(
-                _failure(
-                    job,
-                    f"registry version {job.before} is not a migration of this release; "
-                    "deploy the release that has it",
-                    "skipped",
-                )
+        job = _Job(row.guild_id, row.version, expected_applied(row.version, migrations))
+        if not row.present:
+            problem = (
+                f"schema {schema_for(job.guild_id)} does not exist; run "
+                f'"guildhall tenants provision {job.guild_id}" to recreate it at the head'
             )
+        elif job.expected is None and job.before:
+            problem = (
+                f"registry version {job.before} is not a migration of this release; "
+                "deploy the release that has it"
+            )
+        else:
+            jobs.append(job)
             continue
-        jobs.append(job)
-    if wanted is not None:
-        registered = {
-            r["guild_id"]
-            for r in await conn.fetch(
-                'SELECT guild_id FROM "shared"."tenant" WHERE guild_id = ANY($1)', wanted
-            )
-        }
-        for guild_id in sorted(set(wanted) - registered):
-            skipped.append(
-                _failure(
-                    _Job(guild_id, "", None),
-                    f'guild {guild_id} is not registered; run "guildhall tenants provision '
-                    f'{guild_id}"',
-                    "skipped",
-                )
-            )
+        skipped.append(_failure(job, problem, "skipped"))
+    for guild_id in sorted((wanted or set()) - {row.guild_id for row in registry.rows}):
+        problem = (
+            f'guild {guild_id} is not registered; run "guildhall tenants provision {guild_id}"'
+        )
+        skipped.append(_failure(_Job(guild_id, "", None), problem, "skipped"))
     return jobs, skipped
 
 
@@ -446,6 +436,7 @@ async def migrate_all(
                 return report
         if options.tenants:
             tenant_started = time.perf_counter()
+            report.tenants = True
             jobs, skipped = await _plan_guilds(conn, options, migrations, report)
             observer.planned(len(jobs) + len(skipped))
             runner = _Runner(address, options, migrations, observer)

@@ -325,3 +325,36 @@ async def test_progress_observer_hears_every_planned_schema(
         database, MigrateOptions(shared=False, guild_ids=guilds, jobs=jobs, root=root), Observer()
     )
     assert heard[0] == 4 and sorted(heard[1:]) == sorted(guilds)
+
+
+async def test_a_busy_schema_does_not_hold_up_its_batch_and_is_retried_alone(
+    tenancy, provisioned, database, tmp_path
+) -> None:
+    """A guild whose table the bot holds gives up quickly inside its batch (so the others
+    commit), then is retried alone with the full lock timeout."""
+    guilds = sorted([await provisioned() for _ in range(6)])
+    busy = guilds[1]  # 6 guilds, 1 job: batches of 2, busy shares one with guilds[0]
+    root = migrations_copy(tmp_path)
+    version = add_migration(root, "tenant", "add_busy", 'ALTER TABLE "member" ADD "busy" INT')
+    blocker = await asyncpg.connect(database.dsn)
+    tx = blocker.transaction()
+    await tx.start()
+    await blocker.execute(f'LOCK TABLE "guild_{busy}".member IN ACCESS EXCLUSIVE MODE')
+    options = MigrateOptions(
+        shared=False, guild_ids=guilds, jobs=1, lock_timeout_ms=60_000, root=root
+    )
+    run = asyncio.create_task(migrate_all(database, options))
+    try:
+
+        async def the_others_are_done() -> bool:
+            others = [g for g in guilds if g != busy]
+            return all([await registry_version(database, g) == version for g in others])
+
+        await _wait_for(the_others_are_done)
+        assert not run.done()
+    finally:
+        await tx.rollback()
+        await blocker.close()
+    report = await run
+    assert report.ok and {r.status for r in report.guilds} == {"migrated"}
+    assert await registry_version(database, busy) == version
