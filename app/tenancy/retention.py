@@ -1,0 +1,198 @@
+"""Purging a guild for good: its schema and its registry row, and the retention sweep.
+
+A purge is one transaction on the shared connection, under the same advisory lock as
+provisioning (so a concurrent join cannot recreate half a tenant): drop the schema, delete the
+registry row, ``NOTIFY`` the status channel. On commit every process drops the guild's cached
+state (this one directly, the others through their status listener).
+
+Retention counts from ``left_at``, which the bot sets when it leaves a guild (disabled guilds
+included); a guild the bot is in again has no ``left_at`` and is never purged by the sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from app.models.shared import Tenant, TenantStatus
+from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.errors import TenancyError, TenantNotFound
+from app.tenancy.listener import CHANNEL
+from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
+from app.tenancy.provisioning import advisory_key
+from app.tenancy.runtime import Tenancy, current_tenancy
+from app.tenancy.status import TenantState
+
+log = logging.getLogger(__name__)
+
+#: DROP SCHEMA waits for the bot's open transactions on the guild's tables; not forever.
+LOCK_TIMEOUT = "10s"
+#: How often the bot's retention loop sweeps.
+SWEEP_EVERY = timedelta(days=1)
+
+
+class TenantActive(TenancyError):
+    """Purging a guild that is still served needs ``force``."""
+
+    def __init__(self, guild_id: int) -> None:
+        self.guild_id = guild_id
+        super().__init__(
+            f"guild {guild_id} is active; disable it first "
+            f"(guildhall tenants disable {guild_id}) or pass --force"
+        )
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What purging one guild removed."""
+
+    guild_id: int
+    schema: str
+    #: The registry status it had (None: there was no registry row, only a stray schema).
+    status: str | None
+    left_at: datetime | None
+    schema_dropped: bool
+
+
+@dataclass
+class RetentionReport:
+    """What one retention sweep did."""
+
+    purged: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+async def purge_tenant(
+    guild_id: int,
+    *,
+    force: bool = False,
+    left_before: datetime | None = None,
+    tenancy: Tenancy | None = None,
+) -> PurgeResult | None:
+    """Drop the guild's schema and delete its registry row, in one transaction.
+
+    Refuses an active guild (:class:`TenantActive`) unless ``force``. With ``left_before``,
+    purges only a guild that is not active and left before that moment, checked under the
+    lock (a guild that rejoined meanwhile is kept), and returns None when it does not qualify.
+    A stray schema without a registry row is dropped too. Raises :class:`TenantNotFound`
+    when there is neither.
+    """
+    guild_id = parse_guild_id(guild_id)
+    tenancy = tenancy or current_tenancy()
+    schema = schema_for(guild_id)
+    async with in_transaction(SHARED_ALIAS) as conn:
+        await conn.execute_script(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [advisory_key(guild_id)])
+        tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
+        rows = await conn.execute_query_dict(
+            "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]
+        )
+        schema_exists = bool(rows[0]["present"])
+        if tenant is None and not schema_exists:
+            raise TenantNotFound(guild_id)
+        if left_before is not None and (
+            tenant is None
+            or tenant.status == TenantStatus.ACTIVE
+            or tenant.left_at is None
+            or tenant.left_at >= left_before
+        ):
+            return None
+        if (
+            tenant is not None
+            and not force
+            and TenantState.of(tenant).effective_status() == "active"
+        ):
+            raise TenantActive(guild_id)
+        if schema_exists:
+            await conn.execute_script(f"DROP SCHEMA {quote_schema(schema)} CASCADE")
+        if tenant is not None:
+            await Tenant.filter(guild_id=guild_id).using_db(conn).delete()
+        # Sent in the transaction: other processes hear it once the purge is committed.
+        await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(guild_id)])
+    await tenancy.forget(guild_id)
+    result = PurgeResult(
+        guild_id=guild_id,
+        schema=schema,
+        status=str(tenant.status) if tenant is not None else None,
+        left_at=tenant.left_at if tenant is not None else None,
+        schema_dropped=schema_exists,
+    )
+    log.info(
+        "guild %s purged: schema %s %s, registry row %s (status was %s, left at %s)",
+        guild_id,
+        schema,
+        "dropped" if schema_exists else "was already gone",
+        "deleted" if tenant is not None else "was already gone",
+        result.status,
+        result.left_at.isoformat() if result.left_at else "-",
+        extra={"guild_id": guild_id},
+    )
+    return result
+
+
+async def sweep_left_before(
+    days: int, *, now: datetime | None = None, tenancy: Tenancy | None = None
+) -> RetentionReport:
+    """Purge every non-active guild whose ``left_at`` is more than ``days`` days ago.
+
+    Each guild is purged in its own transaction; one failure is logged and reported, and the
+    sweep goes on. Safe to run from several processes at once.
+    """
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    rows: list[Any] = (
+        await Tenant.filter(left_at__lt=cutoff)
+        .exclude(status=TenantStatus.ACTIVE)
+        .order_by("left_at")
+        .values_list("guild_id", flat=True)
+    )
+    candidates = [int(guild_id) for guild_id in rows]
+    report = RetentionReport()
+    for guild_id in candidates:
+        try:
+            result = await purge_tenant(guild_id, left_before=cutoff, tenancy=tenancy)
+        except Exception as exc:
+            log.exception("purging guild %s failed", guild_id, extra={"guild_id": guild_id})
+            report.failed[guild_id] = " ".join(str(exc).split()) or type(exc).__name__
+            continue
+        if result is not None:
+            report.purged.append(result.guild_id)
+    if report.purged or report.failed:
+        log.info(
+            "retention (left more than %d days ago): %d guild(s) purged, %d failed",
+            days,
+            len(report.purged),
+            len(report.failed),
+        )
+    return report
+
+
+async def purge_left_before(
+    days: int, *, now: datetime | None = None, tenancy: Tenancy | None = None
+) -> list[int]:
+    """Purge guilds that left more than ``days`` days ago; return the purged guild ids."""
+    return (await sweep_left_before(days, now=now, tenancy=tenancy)).purged
+
+
+async def retention_loop(
+    days: int, *, every: timedelta = SWEEP_EVERY, tenancy: Tenancy | None = None
+) -> None:
+    """Sweep now and then every ``every`` until cancelled (the bot runs this as a task).
+
+    ``days`` is ``TENANT_RETENTION_DAYS``; 0 turns retention off and returns at once.
+    """
+    if days <= 0:
+        log.info("tenant retention is off (TENANT_RETENTION_DAYS=0)")
+        return
+    while True:
+        try:
+            await sweep_left_before(days, tenancy=tenancy)
+        except Exception:  # the loop must outlive one bad sweep (database restart, ...)
+            log.exception("the retention sweep failed; retrying at the next interval")
+        await asyncio.sleep(every.total_seconds())

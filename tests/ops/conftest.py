@@ -1,0 +1,62 @@
+"""Helpers for the operator-facing tests: run the real ``guildhall`` command as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from app.tenancy.runtime import Tenancy
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a ``guildhall`` run printed and returned."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+RunCli = Callable[..., Awaitable[CliResult]]
+
+
+@pytest.fixture
+def cli(tenancy: Tenancy, tmp_path: Path) -> RunCli:
+    """``await cli("tenants", "show", "1")``: ``python -m app`` against the test database.
+
+    Runs in a subprocess (a second process, like an operator's shell next to the bot) without
+    blocking the event loop, so this process's listener keeps running meanwhile.
+    """
+
+    async def run(*args: str, stdin: str | None = None, **env: str) -> CliResult:
+        environ = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DISCORD_", "TENANT_", "LOG_", "HEALTH_"))
+        }
+        environ.update(DATABASE_URL=tenancy.address.dsn, LOG_FORMAT="text", COLUMNS="200")
+        environ.update(env)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "app",
+            *args,
+            cwd=tmp_path,  # no stray .env
+            env=environ,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(
+            process.communicate(stdin.encode() if stdin is not None else None), timeout=120
+        )
+        assert process.returncode is not None
+        return CliResult(process.returncode, out.decode(), err.decode())
+
+    return run
