@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from app.cli import tenant_data
+from app.cli import tenant_data, users
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
 from app.cli.tenants import tenants_app
@@ -34,6 +34,7 @@ cli = typer.Typer(
 cli.add_typer(db_app, name="db")
 cli.add_typer(tenants_app, name="tenants")
 tenant_data.register(tenants_app)
+cli.add_typer(users.users_app, name="users")
 
 
 def _fail(message: str, code: int) -> None:
