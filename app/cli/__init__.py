@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from app.cli import tenant_data, users
+from app.cli import doctor, tenant_data, users
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
 from app.cli.tenants import tenants_app
@@ -35,6 +35,7 @@ cli.add_typer(db_app, name="db")
 cli.add_typer(tenants_app, name="tenants")
 tenant_data.register(tenants_app)
 cli.add_typer(users.users_app, name="users")
+cli.command("doctor")(doctor.doctor_command)
 
 
 def _fail(message: str, code: int) -> None:

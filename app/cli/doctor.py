@@ -1,0 +1,304 @@
+"""``guildhall doctor``: what is wrong with this installation, and how to fix each thing.
+
+Read-only: it never migrates or provisions. Errors make the exit status 1; warnings do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any, Literal
+
+import asyncpg
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from app.cli._common import console, print_json, run
+from app.settings import Settings, load_settings
+from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.migrations import head_version, list_migrations
+from app.tenancy.server import DatabaseServer, open_server
+
+Level = Literal["ok", "info", "warning", "error"]
+
+#: The shared Tortoise pool's size (``tortoise_config(shared_pool_max=10)``) and the status
+#: listener's one connection: both come on top of the per-guild cache.
+SHARED_POOL = 10
+LISTENER = 1
+#: Above this share of the server's connections, say there is little room left.
+BUDGET_WARN = 0.8
+#: ``pg_dump`` locks every table: past ~3k guild schemas at the stock 64 locks per
+#: transaction it fails with "out of shared memory" (FACTS.md). Lock slots wanted per guild.
+LOCKS_PER_GUILD = 5
+CONNECT_TIMEOUT = 5.0
+
+MIGRATE = "guildhall db migrate"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing doctor checked: how it stands and, unless ok, the fix."""
+
+    check: str
+    level: Level
+    message: str
+    fix: str = ""
+
+
+def _where(address: ServerAddress) -> str:
+    # No password: doctor output gets pasted into issues.
+    return f"{address.user}@{address.host}:{address.port}/{address.database}"
+
+
+def token_finding(settings: Settings) -> Finding:
+    """Is a Discord bot token configured, and does it look like one?"""
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        return Finding(
+            "token",
+            "error",
+            "DISCORD_TOKEN is not set: `guildhall run` cannot log in",
+            "put DISCORD_TOKEN=<bot token> in .env or the environment "
+            "(Discord developer portal → your application → Bot → Reset Token)",
+        )
+    if token.count(".") != 2:
+        return Finding(
+            "token",
+            "warning",
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)",
+            "copy the token again from the developer portal (Bot → Reset Token)",
+        )
+    return Finding("token", "ok", "DISCORD_TOKEN is set")
+
+
+def server_finding(server: DatabaseServer) -> Finding:
+    """Embedded or external PostgreSQL."""
+    if server.is_embedded:
+        return Finding(
+            "server",
+            "info",
+            f"embedded PostgreSQL (DATA_DIR) at {_where(server.address)}",
+            "fine for one machine; set DATABASE_URL to use a managed server in production",
+        )
+    return Finding("server", "info", f"external PostgreSQL at {_where(server.address)}")
+
+
+async def schema_findings(conn: Any) -> list[Finding]:
+    """Shared schema at its head; guild schemas at the tenant head (one registry query)."""
+    try:
+        shared_files = [m.version for m in list_migrations(SHARED_APP)]
+        tenant_head = head_version(TENANT_APP)
+    except (OSError, ValueError) as exc:
+        return [Finding("migrations", "error", f"cannot read the migration files: {exc}",
+                        "reinstall guildhall")]  # fmt: skip
+    present = await conn.fetchrow(
+        'SELECT to_regclass(\'"shared"."aerich"\') IS NOT NULL AS aerich, '
+        'to_regclass(\'"shared"."tenant"\') IS NOT NULL AS tenant'
+    )
+    if not present["aerich"] or not present["tenant"]:
+        return [
+            Finding(
+                "shared schema",
+                "error",
+                "the shared schema is not created (a fresh database)",
+                f"run `{MIGRATE}` (or start the bot once)",
+            )
+        ]
+    applied = {
+        row["version"]
+        for row in await conn.fetch(
+            'SELECT version FROM "shared"."aerich" WHERE app = $1', SHARED_APP
+        )
+    }
+    head = shared_files[-1] if shared_files else ""
+    pending = [v for v in shared_files if v not in applied]
+    unknown = sorted(applied - set(shared_files))
+    findings: list[Finding] = []
+    if pending:
+        findings.append(
+            Finding(
+                "shared schema",
+                "error",
+                f"the shared schema is behind: {len(pending)} migration(s) pending (head {head})",
+                f"run `{MIGRATE} --shared-only`",
+            )
+        )
+    elif unknown:
+        findings.append(
+            Finding(
+                "shared schema",
+                "warning",
+                f"the shared schema has migrations this release does not have "
+                f"({', '.join(unknown)}): the database is newer than this code",
+                "deploy the release that made them",
+            )
+        )
+    else:
+        findings.append(Finding("shared schema", "ok", f"the shared schema is at its head {head}"))
+    row = await conn.fetchrow(
+        "SELECT count(*) AS guilds, "
+        "count(*) FILTER (WHERE schema_version IS DISTINCT FROM $1) AS behind "
+        'FROM "shared"."tenant"',
+        tenant_head,
+    )
+    guilds, behind = int(row["guilds"]), int(row["behind"])
+    if behind:
+        findings.append(
+            Finding(
+                "guild schemas",
+                "error",
+                f"{behind} of {guilds} guild schema(s) are not at the tenant head {tenant_head}",
+                f"run `{MIGRATE} --tenants-only`",
+            )
+        )
+    else:
+        findings.append(
+            Finding("guild schemas", "ok", f"{guilds} guild schema(s), all at {tenant_head}")
+        )
+    findings.extend(await lock_findings(conn, guilds))
+    return findings
+
+
+async def lock_findings(conn: Any, guilds: int) -> list[Finding]:
+    """Enough lock slots for ``pg_dump`` of a database with this many guild schemas?"""
+    settings = await conn.fetchrow(
+        "SELECT current_setting('max_locks_per_transaction')::int AS locks, "
+        "current_setting('max_connections')::int AS conns, "
+        "current_setting('max_prepared_transactions')::int AS prepared"
+    )
+    slots = settings["locks"] * (settings["conns"] + settings["prepared"])
+    if guilds * LOCKS_PER_GUILD <= slots:
+        return []
+    wanted = 2 ** math.ceil(math.log2(guilds * LOCKS_PER_GUILD / settings["conns"]))
+    return [
+        Finding(
+            "backups",
+            "warning",
+            f"max_locks_per_transaction = {settings['locks']} is low for {guilds} guild "
+            'schemas: pg_dump of the database may fail with "out of shared memory"',
+            f"set max_locks_per_transaction = {wanted} in postgresql.conf and restart PostgreSQL",
+        )
+    ]
+
+
+async def budget_finding(conn: Any, settings: Settings) -> Finding:
+    """Does one bot process's connection budget fit the server's connections?"""
+    row = await conn.fetchrow(
+        "SELECT current_setting('max_connections')::int AS max, "
+        "current_setting('superuser_reserved_connections')::int AS su, "
+        "coalesce(current_setting('reserved_connections', true), '0')::int AS reserved"
+    )
+    available = row["max"] - row["su"] - row["reserved"]
+    cache, pool = settings.tenant_cache_size, settings.tenant_pool_max
+    need = cache * pool + SHARED_POOL + LISTENER
+    detail = (
+        f"{need} connections per bot process (TENANT_CACHE_SIZE {cache} x TENANT_POOL_MAX "
+        f"{pool} + shared pool {SHARED_POOL} + listener {LISTENER}) of the server's "
+        f"{available} (max_connections {row['max']} - {row['max'] - available} reserved)"
+    )
+    fitting = max((available - SHARED_POOL - LISTENER) // pool, 0)
+    if need > available:
+        return Finding(
+            "connections",
+            "error",
+            f"over budget: {detail}",
+            f"lower TENANT_CACHE_SIZE to {fitting} or less, or raise max_connections",
+        )
+    if need > BUDGET_WARN * available:
+        return Finding(
+            "connections",
+            "warning",
+            f"little headroom: {detail}; migrations, the CLI and a second process need some too",
+            f"lower TENANT_CACHE_SIZE (e.g. {int(fitting * BUDGET_WARN)}) or raise max_connections",
+        )
+    return Finding("connections", "ok", detail)
+
+
+async def diagnose(settings: Settings) -> list[Finding]:
+    """Every finding, in the order they are shown."""
+    findings = [token_finding(settings)]
+    try:
+        server = await open_server(settings.database_url, settings.data_dir)
+    except Exception as exc:
+        findings.append(
+            Finding(
+                "database",
+                "error",
+                f"cannot start the embedded PostgreSQL: {exc}",
+                "set DATABASE_URL to a PostgreSQL server, or fix DATA_DIR",
+            )
+        )
+        return findings
+    try:
+        findings.append(server_finding(server))
+        started = time.perf_counter()
+        try:
+            conn = await asyncio.wait_for(
+                asyncpg.connect(server.address.dsn), timeout=CONNECT_TIMEOUT
+            )
+        except Exception as exc:
+            reason = "timed out" if isinstance(exc, TimeoutError) else str(exc)
+            findings.append(
+                Finding(
+                    "database",
+                    "error",
+                    f"cannot connect to {_where(server.address)}: {reason}",
+                    "check DATABASE_URL (host, port, user, password, database) and that "
+                    "PostgreSQL is running and reachable",
+                )
+            )
+            return findings
+        try:
+            version = await conn.fetchval("SHOW server_version")
+            latency = (time.perf_counter() - started) * 1000
+            findings.append(
+                Finding(
+                    "database",
+                    "ok",
+                    f"reachable: PostgreSQL {version} ({latency:.0f} ms to connect)",
+                )
+            )
+            findings.extend(await schema_findings(conn))
+            findings.append(await budget_finding(conn, settings))
+        finally:
+            await conn.close()
+    finally:
+        server.stop()
+    return findings
+
+
+_STYLE = {"ok": "green", "info": "blue", "warning": "yellow", "error": "red"}
+
+
+def doctor_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Check the database, migrations, connection budget and token; say how to fix each."""
+    findings = run(diagnose(load_settings()))
+    errors = sum(f.level == "error" for f in findings)
+    warnings = sum(f.level == "warning" for f in findings)
+    if as_json:
+        print_json(
+            {
+                "ok": not errors,
+                "errors": errors,
+                "warnings": warnings,
+                "findings": [asdict(f) for f in findings],
+            }
+        )
+    else:
+        table = Table("", "check", "finding", "fix")
+        for f in findings:
+            style = _STYLE[f.level]
+            table.add_row(Text(f.level, style=style), f.check, Text(f.message), Text(f.fix))
+        console.print(table)
+        console.print(
+            f"{errors} error(s), {warnings} warning(s)",
+            style="red" if errors else "green",
+            highlight=False,
+        )
+    if errors:
+        raise typer.Exit(1)

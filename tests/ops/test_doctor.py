@@ -1,0 +1,133 @@
+"""``guildhall doctor``: each finding with its fix; errors fail, warnings do not."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import asyncpg
+import pytest
+
+from app.cli.doctor import budget_finding, schema_findings, token_finding
+from app.settings import load_settings
+from app.tenancy.migrations import head_version
+
+TOKEN = "MTIz.abc.def"
+
+
+@pytest.fixture
+async def scratch_db(tenancy):
+    """An asyncpg connection to an empty database of its own, dropped afterwards."""
+    server = tenancy.address
+    name = f"guildhall_doctor_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server.dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    conn = await asyncpg.connect(server.with_database(name).dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def _by_check(findings) -> dict:
+    return {f.check: f for f in findings}
+
+
+async def test_cli_doctor_on_a_healthy_database_exits_0(cli) -> None:
+    """Token set, database reachable, shared at head: exit 0, every finding in the JSON."""
+    # The defaults (50 x 2 + 11) do not fit a stock server's 97 connections: see the next test.
+    result = await cli("doctor", "--json", DISCORD_TOKEN=TOKEN, TENANT_CACHE_SIZE="20")
+    report = json.loads(result.stdout)
+    checks = {f["check"]: f for f in report["findings"]}
+    assert checks["token"]["level"] == "ok"
+    assert checks["database"]["level"] == "ok" and "reachable" in checks["database"]["message"]
+    assert checks["server"]["message"].startswith("external PostgreSQL")
+    assert checks["shared schema"]["level"] == "ok"
+    assert checks["connections"]["level"] == "ok"
+    # Other tests may leave guilds behind on purpose; the exit status follows the errors.
+    assert result.code == (1 if report["errors"] else 0)
+    assert report["ok"] is (report["errors"] == 0)
+
+
+async def test_cli_doctor_reports_missing_token_and_budget_with_fixes(cli) -> None:
+    """No token and a cache too big for the server: errors naming the fix; exit 1."""
+    result = await cli("doctor", TENANT_CACHE_SIZE="5000", TENANT_POOL_MAX="2")
+    assert result.code == 1
+    assert "DISCORD_TOKEN is not set" in result.stdout
+    assert "over budget" in result.stdout and "lower TENANT_CACHE_SIZE" in result.stdout
+
+
+async def test_cli_doctor_unreachable_database(cli) -> None:
+    """A server that does not answer: one error saying what to check; exit 1."""
+    result = await cli(
+        "doctor",
+        "--json",
+        DATABASE_URL="postgresql://postgres@127.0.0.1:1/nope",
+        DISCORD_TOKEN=TOKEN,
+    )
+    assert result.code == 1
+    database = {f["check"]: f for f in json.loads(result.stdout)["findings"]}["database"]
+    assert database["level"] == "error" and "cannot connect" in database["message"]
+    assert "DATABASE_URL" in database["fix"]
+
+
+async def test_fresh_database_needs_migrate(scratch_db) -> None:
+    """No shared schema: error with `guildhall db migrate`."""
+    (finding,) = await schema_findings(scratch_db)
+    assert finding.level == "error" and "guildhall db migrate" in finding.fix
+
+
+async def test_shared_behind_and_guilds_behind_are_errors(scratch_db) -> None:
+    """Pending shared migrations and guild schemas off the head, counted in one query."""
+    await scratch_db.execute(
+        "CREATE SCHEMA shared;"
+        "CREATE TABLE shared.aerich (version text, app text);"
+        "CREATE TABLE shared.tenant (guild_id bigint, schema_version text)"
+    )
+    await scratch_db.execute(
+        "INSERT INTO shared.tenant VALUES (1, $1), (2, 'old'), (3, '')", head_version("tenant")
+    )
+    findings = _by_check(await schema_findings(scratch_db))
+    assert findings["shared schema"].level == "error"
+    assert "--shared-only" in findings["shared schema"].fix
+    assert findings["guild schemas"].level == "error"
+    assert findings["guild schemas"].message.startswith("2 of 3 guild schema(s)")
+    assert "--tenants-only" in findings["guild schemas"].fix
+    await scratch_db.execute(
+        "INSERT INTO shared.aerich VALUES ($1, 'shared')", head_version("shared")
+    )
+    await scratch_db.execute("UPDATE shared.tenant SET schema_version = $1", head_version("tenant"))
+    findings = _by_check(await schema_findings(scratch_db))
+    assert findings["shared schema"].level == "ok" and findings["guild schemas"].level == "ok"
+
+
+async def test_connection_budget_levels(tenancy) -> None:
+    """Fits: ok; over 80 % of the server's connections: warning; over: error with a size."""
+    conn = await asyncpg.connect(tenancy.address.dsn)
+    try:
+        available = await conn.fetchval(
+            "SELECT current_setting('max_connections')::int "
+            "- current_setting('superuser_reserved_connections')::int"
+        )
+        fits = await budget_finding(conn, load_settings(tenant_cache_size=1, tenant_pool_max=1))
+        tight = await budget_finding(
+            conn, load_settings(tenant_cache_size=available - 12, tenant_pool_max=1)
+        )
+        over = await budget_finding(
+            conn, load_settings(tenant_cache_size=available, tenant_pool_max=1)
+        )
+    finally:
+        await conn.close()
+    assert fits.level == "ok" and "12 connections per bot process" in fits.message
+    assert tight.level == "warning"
+    assert over.level == "error"
+    assert f"lower TENANT_CACHE_SIZE to {available - 11} or less" in over.fix
+
+
+def test_token_shapes() -> None:
+    """Missing token: error; not three dot-separated parts: warning; else ok."""
+    assert token_finding(load_settings(discord_token=None)).level == "error"
+    assert token_finding(load_settings(discord_token="nodots")).level == "warning"
+    assert token_finding(load_settings(discord_token=TOKEN)).level == "ok"
