@@ -1,0 +1,125 @@
+"""XP from chatting, /rank and /leaderboard.
+
+Every message a member posts in a guild counts (``message_count``); at most one a minute
+also earns 15 to 25 XP. Bots, webhooks and users who ran ``/privacy opt-out`` are ignored, and
+so is every message in a disabled, expired or left guild (nothing is read or written there).
+The bot has no message-content intent: ``on_message`` still fires with empty content, which
+is all XP needs.
+
+Level curve (MEE6-like, see :mod:`app.cogs.ranks._levels`): going from level ``l`` to
+``l + 1`` takes ``5l² + 50l + 100`` XP — level 1 at 100 XP, level 5 at 1,150, level 10 at
+4,675, level 20 at 23,850.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import disnake
+from disnake.ext import commands
+
+from app.cogs._common import GuildInter, reply, tr
+from app.cogs.ranks import _store as ranks
+from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
+from app.i18n import localized
+from app.log import guild_context
+from app.tenancy import TenancyError, guild_db
+
+log = logging.getLogger(__name__)
+
+LEADERBOARD_SIZE = 10
+
+
+def member_option() -> Any:
+    """The optional ``member`` option of /rank."""
+    return commands.Param(
+        None,
+        name=localized("OPTION_RANK_MEMBER_NAME"),
+        description=localized("OPTION_RANK_MEMBER_DESCRIPTION"),
+    )
+
+
+class Ranks(commands.Cog):
+    """Counts messages into XP and shows ranks."""
+
+    def __init__(self, bot: commands.InteractionBot, rng: random.Random | None = None) -> None:
+        self.bot = bot
+        # XP gains are not secrets; a seeded Random makes them reproducible in tests.
+        self.rng = rng or random.Random()  # noqa: S311
+        self.cooldown = timedelta(seconds=COOLDOWN_SECONDS)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: disnake.Message) -> None:
+        """Count a member's message (and maybe award XP) in the guild it was posted in."""
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        with guild_context(message.guild.id):
+            try:
+                async with guild_db(message.guild.id):
+                    # Inside the binding: a disabled guild is refused before any query.
+                    if await ranks.is_opted_out(message.author.id):
+                        return
+                    await ranks.record_message(
+                        message.author.id,
+                        gain=self.rng.randint(GAIN_MIN, GAIN_MAX),
+                        now=datetime.now(UTC),
+                        cooldown=self.cooldown,
+                    )
+            except TenancyError:
+                return  # disabled, expired, left or not set up: nothing is counted
+            except Exception:
+                # A listener has no one to answer; log and let the next message try again.
+                log.exception("counting a message from user %s failed", message.author.id)
+
+    @commands.slash_command(name=localized("RANK_NAME"), description=localized("RANK_DESCRIPTION"))
+    async def rank(
+        self,
+        inter: GuildInter,
+        member: disnake.User | None = member_option(),  # noqa: B008 (disnake's Param idiom)
+    ) -> None:
+        """Show a member's level, XP and place (yours by default)."""
+        who = member or inter.author
+        async with guild_db(inter.guild_id):
+            found = await ranks.standing(who.id)
+        if found is None:
+            await reply(inter, "rank.none", ephemeral=False, member=who.mention)
+            return
+        step = progress(found.xp)
+        await reply(
+            inter,
+            "rank.show",
+            ephemeral=False,
+            member=who.mention,
+            level=found.level,
+            xp=found.xp,
+            into=step.into_level,
+            needed=step.for_next,
+            position=found.position,
+            messages=found.message_count,
+        )
+
+    @commands.slash_command(
+        name=localized("LEADERBOARD_NAME"), description=localized("LEADERBOARD_DESCRIPTION")
+    )
+    async def leaderboard(self, inter: GuildInter) -> None:
+        """Show the members with the most XP."""
+        async with guild_db(inter.guild_id):
+            best = await ranks.top(LEADERBOARD_SIZE)
+        if not best:
+            await reply(inter, "leaderboard.empty", ephemeral=False)
+            return
+        lines = [
+            tr(
+                inter,
+                "leaderboard.line",
+                position=s.position,
+                member=f"<@{s.user_id}>",
+                level=s.level,
+                xp=s.xp,
+            )
+            for s in best
+        ]
+        await reply(inter, "leaderboard.show", ephemeral=False, lines="\n".join(lines))
