@@ -1,0 +1,196 @@
+"""GuildhallBot: the disnake InteractionBot that serves every guild from its own schema.
+
+It takes the settings and an already started :class:`~app.tenancy.Tenancy` (``guildhall run``
+opens one; tests pass theirs), loads every feature package under :mod:`app.cogs`, keeps the
+tenant registry in step with the guilds it is in, and owns the one error handler that turns
+failures into short, localized, ephemeral replies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from typing import Any
+
+import disnake
+from disnake.ext import commands
+
+from app.cogs._common import CommandInter
+from app.i18n import UserFacingError, localization_store, translate
+from app.log import guild_context
+from app.settings import Settings
+from app.tenancy import InvalidGuildId, Tenancy, TenantNotFound, TenantUnavailable
+from app.tenancy.outage import is_database_unavailable
+
+log = logging.getLogger(__name__)
+
+FEATURES_PACKAGE = "app.cogs"
+
+Reply = tuple[str, dict[str, object]]
+
+
+def feature_extensions(package_name: str = FEATURES_PACKAGE) -> list[str]:
+    """Every feature package under ``package_name`` (names starting with ``_`` are helpers)."""
+    package = importlib.import_module(package_name)
+    return sorted(
+        f"{package_name}.{module.name}"
+        for module in pkgutil.iter_modules(package.__path__)
+        if module.ispkg and not module.name.startswith("_")
+    )
+
+
+def bot_intents() -> disnake.Intents:
+    """Non-privileged intents only: guilds (lifecycle) and guild messages (XP, no content)."""
+    intents = disnake.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    return intents
+
+
+class GuildhallBot(commands.InteractionBot):
+    """Slash commands, registered globally; one PostgreSQL schema per guild behind them."""
+
+    def __init__(self, settings: Settings, tenancy: Tenancy, **options: Any) -> None:
+        options.setdefault("intents", bot_intents())
+        # Tags and notes are user-written text: nothing the bot says may ping anyone.
+        options.setdefault("allowed_mentions", disnake.AllowedMentions.none())
+        options.setdefault("default_contexts", disnake.InteractionContextTypes(guild=True))
+        options.setdefault("default_install_types", disnake.ApplicationInstallTypes(guild=True))
+        # Guildhall never joins voice: the "PyNaCl is not installed" warning is only noise.
+        disnake.VoiceClient.warn_nacl = disnake.VoiceClient.warn_dave = False
+        super().__init__(localization_provider=localization_store(), **options)
+        self.settings = settings
+        self.tenancy = tenancy
+        for extension in feature_extensions():
+            self.load_extension(extension)
+
+    async def is_owner(self, user: disnake.User | disnake.Member) -> bool:
+        """The application's owner or team members (asked from Discord), or ``OWNER_IDS``."""
+        if user.id in self.settings.owner_ids:
+            return True
+        return await super().is_owner(user)
+
+    # --- guild lifecycle ------------------------------------------------------------------
+
+    async def on_ready(self) -> None:
+        """Provision guilds joined while offline and reactivate returning ones, in one batch."""
+        present = {guild.id: guild.name for guild in self.guilds}
+        try:
+            report = await self.tenancy.reconcile(present)
+        except Exception:
+            log.exception("reconciling %d guilds with the registry failed", len(present))
+            return
+        for guild_id, error in report.failed.items():
+            log.error(
+                "guild %s could not be provisioned: %s",
+                guild_id,
+                error,
+                extra={"guild_id": guild_id},
+            )
+        log.info(
+            "ready as %s in %d guilds (%d provisioned, %d reactivated, %d failed)",
+            self.user,
+            len(present),
+            len(report.provisioned),
+            len(report.reactivated),
+            len(report.failed),
+        )
+
+    async def on_guild_join(self, guild: disnake.Guild) -> None:
+        """Joined (or rejoined): provision the guild; a rejoin reactivates a ``left`` one.
+
+        Dispatches ``tenant_joined(guild_id)`` once the registry is updated.
+        """
+        with guild_context(guild.id):
+            try:
+                tenant = await self.tenancy.mark_joined(guild.id, guild.name)
+            except Exception:
+                log.exception("provisioning the guild on join failed")
+                return
+            log.info("joined guild %r (status %s)", guild.name, tenant.status)
+        # For cogs (and tests) that act once the guild's data exists: on_tenant_joined(id).
+        self.dispatch("tenant_joined", guild.id)
+
+    async def on_guild_remove(self, guild: disnake.Guild) -> None:
+        """Removed: mark the guild ``left``; its data stays until the retention period ends.
+
+        Dispatches ``tenant_left(guild_id)`` once the registry is updated.
+        """
+        with guild_context(guild.id):
+            try:
+                await self.tenancy.mark_left(guild.id)
+            except TenantNotFound:
+                log.warning("left a guild that was never provisioned")
+                return
+            except Exception:
+                log.exception("marking the guild as left failed")
+                return
+        self.dispatch("tenant_left", guild.id)
+
+    async def on_error(self, event_method: str, *args: Any, **kwargs: Any) -> None:
+        """A listener failed: log it with its traceback (disnake would only print it)."""
+        log.exception("unhandled error in %s", event_method)
+
+    # --- the one error handler ------------------------------------------------------------
+
+    async def on_slash_command_error(
+        self, interaction: CommandInter, exception: commands.CommandError
+    ) -> None:
+        """Turn any failure of a slash command into a short ephemeral reply in the caller's
+        language; log what the user cannot fix."""
+        error: BaseException = exception
+        if isinstance(exception, commands.CommandInvokeError):
+            error = exception.original
+        key, params = self.explain(interaction, error)
+        await self.send_error(interaction, translate(interaction.locale, key, **params))
+
+    def explain(self, inter: CommandInter, error: BaseException) -> Reply:
+        """The reply key and parameters for ``error``; logs the ones that need an operator."""
+        if isinstance(error, UserFacingError):
+            return error.key, error.params
+        if isinstance(error, TenantUnavailable):
+            return tenant_unavailable_reply(error)
+        if isinstance(error, TenantNotFound):
+            return "errors.tenant_not_found", {"guild_id": error.guild_id}
+        if isinstance(error, InvalidGuildId):
+            return "errors.invalid_guild_id", {"value": str(error.value)[:40]}
+        if isinstance(error, commands.NotOwner):
+            return "errors.not_owner", {}
+        if isinstance(error, commands.MissingPermissions):
+            return "errors.missing_permissions", {
+                "permissions": ", ".join(error.missing_permissions)
+            }
+        if isinstance(error, commands.NoPrivateMessage):
+            return "errors.guild_only", {}
+        if isinstance(error, commands.CheckFailure):
+            return "errors.not_allowed", {}
+        command = inter.application_command.qualified_name
+        with guild_context(inter.guild_id):
+            if is_database_unavailable(error):
+                log.warning("/%s: the database is unavailable: %r", command, error)
+                return "errors.database_unavailable", {}
+            log.error("/%s failed", command, exc_info=error)
+        return "errors.unexpected", {}
+
+    async def send_error(self, inter: CommandInter, text: str) -> None:
+        """Send ``text`` ephemerally, as the response or as a follow-up if one was sent."""
+        try:
+            if inter.response.is_done():
+                await inter.followup.send(text, ephemeral=True)
+            else:
+                await inter.response.send_message(text, ephemeral=True)
+        except disnake.HTTPException as exc:
+            with guild_context(inter.guild_id):
+                log.warning("could not deliver an error reply: %s", exc)
+
+
+def tenant_unavailable_reply(error: TenantUnavailable) -> Reply:
+    """Why a guild's commands are refused: disabled (with its reason) or expired."""
+    if error.status == "expired" and error.paid_until is not None:
+        return "errors.tenant_expired", {"date": f"{error.paid_until:%Y-%m-%d}"}
+    if error.reason:
+        return "errors.tenant_disabled_reason", {
+            "reason": disnake.utils.escape_markdown(error.reason)
+        }
+    return "errors.tenant_disabled", {}
