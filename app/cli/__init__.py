@@ -9,6 +9,7 @@ import typer
 from app.cli import doctor, tenant_data, users
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
+from app.cli.run import run_command
 from app.cli.tenants import tenants_app
 from app.log import setup_logging
 from app.settings import SettingsError, load_settings
@@ -36,6 +37,7 @@ cli.add_typer(tenants_app, name="tenants")
 tenant_data.register(tenants_app)
 cli.add_typer(users.users_app, name="users")
 cli.command("doctor")(doctor.doctor_command)
+cli.command("run")(run_command)
 
 
 def _fail(message: str, code: int) -> None:
