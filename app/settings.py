@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-SNOWFLAKE_MAX = 2**64
+from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
 
 
 class SettingsError(ValueError):
@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str = "https://discord.com/api/v10"
-    tenant_cache_size: int = Field(default=50, ge=1, le=10_000)
+    # 40 x 2 connections + the shared pool and listener stay under a stock server's 97.
+    tenant_cache_size: int = Field(default=40, ge=1, le=10_000)
     tenant_pool_max: int = Field(default=2, ge=1, le=100)
     tenant_idle_seconds: float = Field(default=300.0, gt=0)
     tenant_retention_days: int = Field(default=30, ge=0)
@@ -47,11 +48,10 @@ class Settings(BaseSettings):
         # Comma-separated in the environment: "123,456".
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            ids = []
-            for part in parts:
-                if not part.isdigit() or not 0 < int(part) < SNOWFLAKE_MAX:
-                    raise ValueError(f"{part!r} is not a Discord user id")
-                ids.append(int(part))
+            ids = [parse_snowflake(part) for part in parts]
+            bad = [part for part, user_id in zip(parts, ids, strict=True) if user_id is None]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not a Discord user id ({SNOWFLAKE_RANGE})")
             return frozenset(ids)
         return value
 

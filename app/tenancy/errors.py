@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.snowflake import SNOWFLAKE_RANGE
+
 
 class TenancyError(Exception):
     """Base class of every error the tenancy core raises on purpose."""
 
 
 class InvalidGuildId(TenancyError, ValueError):
-    """A value that is not a Discord guild id (positive integer below 2**64)."""
+    """A value that is not a Discord guild id (positive integer below 2**63)."""
 
     def __init__(self, value: object) -> None:
         self.value = value
         shown = repr(value) if not isinstance(value, str) else repr(value[:40])
-        super().__init__(f"{shown} is not a guild id; expected a Discord snowflake (1 to 2**64-1)")
+        super().__init__(
+            f"{shown} is not a guild id; expected a Discord snowflake ({SNOWFLAKE_RANGE})"
+        )
 
 
 class TenantNotFound(TenancyError, LookupError):

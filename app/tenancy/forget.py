@@ -16,24 +16,23 @@ from dataclasses import dataclass, field
 from tortoise.transactions import in_transaction
 
 from app.models.shared import Tenant, User
+from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
 from app.tenancy.binding import guild_db
 from app.tenancy.config import SHARED_ALIAS
 from app.tenancy.privacy import forget_user_in_bound_guild
 
 log = logging.getLogger(__name__)
 
-USER_ID_MAX = 2**64
 #: Guilds handled at once; each holds one per-guild client lease while it runs.
 DEFAULT_JOBS = 4
 
 
 def parse_user_id(value: object) -> int:
-    """A Discord user id (1 to 2**64-1) from an int or a string of digits; else ValueError."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < USER_ID_MAX:
-        raise ValueError(f"{value!r} is not a Discord user id (1 to 2**64-1)")
-    return value
+    """A Discord user id from an int or a string of digits; else ValueError."""
+    user_id = parse_snowflake(value)
+    if user_id is None:
+        raise ValueError(f"{value!r} is not a Discord user id ({SNOWFLAKE_RANGE})")
+    return user_id
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,9 @@ async def forget_user_everywhere(user_id: int, *, jobs: int = DEFAULT_JOBS) -> F
     await asyncio.gather(*(worker() for _ in range(min(jobs, max(len(tenants), 1)))))
     report = ForgetReport(user_id, sorted(results, key=lambda r: r.guild_id))
     async with in_transaction(SHARED_ALIAS) as conn:
-        deleted = await User.filter(user_id=user_id).using_db(conn).delete()
+        # An opt-out is kept: it is the record that says "never track this user again", and
+        # deleting it would silently turn tracking back on. It holds nothing but the id.
+        deleted = await User.filter(user_id=user_id, tracking_opt_out=False).using_db(conn).delete()
     if deleted:
         report.shared["user"] = deleted
     log.info(

@@ -9,11 +9,21 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import asyncpg
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 log = logging.getLogger(__name__)
 
 #: The NOTIFY channel; the payload is the guild id whose status changed.
 CHANNEL = "guildhall_tenant_status"
+#: ``application_name`` of the listener's connection (to find it in pg_stat_activity).
+LISTENER_APPLICATION_NAME = "guildhall-listener"
+
+
+async def notify_status_change(conn: BaseDBAsyncClient, guild_id: int) -> None:
+    """Announce that ``guild_id``'s tenant changed; send it inside the changing transaction so
+    listeners hear it only once the change is committed."""
+    await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(guild_id)])
+
 
 OnChange = Callable[[int | None], Coroutine[Any, Any, None]]
 
@@ -57,7 +67,9 @@ class StatusListener:
             await asyncio.sleep(self._retry)
 
     async def _listen_once(self) -> None:
-        conn: asyncpg.Connection = await asyncpg.connect(self._dsn)
+        conn: asyncpg.Connection = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": LISTENER_APPLICATION_NAME}
+        )
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from app.snowflake import parse_snowflake
 from app.tenancy.errors import InvalidGuildId
 
-SNOWFLAKE_MAX = 2**64
 SCHEMA_PATTERN = re.compile(r"^guild_[0-9]{1,20}$")
 SCHEMA_PREFIX = "guild_"
 
@@ -24,18 +24,11 @@ UNBOUND_SCHEMA = "guildhall_unbound"
 def parse_guild_id(value: object) -> int:
     """Return ``value`` as a Discord guild id, or raise :class:`InvalidGuildId`.
 
-    Accepts an int or a string of decimal digits; refuses 0, negatives, ``>= 2**64``, empty
-    strings, booleans and anything else.
+    Accepts an int or a string of decimal digits; refuses 0, negatives, ``>= 2**63`` (ids are
+    stored as bigint, see :mod:`app.snowflake`), empty strings, booleans and anything else.
     """
-    if isinstance(value, bool):
-        raise InvalidGuildId(value)
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
-        number = int(value)
-    else:
-        raise InvalidGuildId(value)
-    if not 0 < number < SNOWFLAKE_MAX:
+    number = parse_snowflake(value)
+    if number is None:
         raise InvalidGuildId(value)
     return number
 

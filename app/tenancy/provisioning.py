@@ -32,8 +32,8 @@ class ProvisionResult:
 
 
 def advisory_key(guild_id: int) -> int:
-    """The guild id as a signed bigint, the type ``pg_advisory_xact_lock`` takes."""
-    return guild_id - 2**64 if guild_id >= 2**63 else guild_id
+    """The lock key of a guild: its id, already a (positive) bigint (:mod:`app.snowflake`)."""
+    return guild_id
 
 
 async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResult:

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 from app.models.shared import Tenant, TenantStatus
 from app.tenancy.config import SHARED_ALIAS
 from app.tenancy.errors import TenancyError, TenantNotFound
-from app.tenancy.listener import CHANNEL
+from app.tenancy.listener import notify_status_change
 from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
 from app.tenancy.provisioning import advisory_key
 from app.tenancy.runtime import Tenancy, current_tenancy
@@ -112,8 +112,7 @@ async def purge_tenant(
             await conn.execute_script(f"DROP SCHEMA {quote_schema(schema)} CASCADE")
         if tenant is not None:
             await Tenant.filter(guild_id=guild_id).using_db(conn).delete()
-        # Sent in the transaction: other processes hear it once the purge is committed.
-        await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(guild_id)])
+        await notify_status_change(conn, guild_id)
     await tenancy.forget(guild_id)
     result = PurgeResult(
         guild_id=guild_id,

@@ -27,7 +27,7 @@ from app.tenancy.config import (
     tortoise_config,
 )
 from app.tenancy.errors import TenantNotFound
-from app.tenancy.listener import CHANNEL, StatusListener
+from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.provisioning import ProvisionResult, provision, provision_many
 from app.tenancy.server import DatabaseServer
@@ -84,6 +84,11 @@ class Tenancy:
     def config(self) -> dict[str, Any]:
         """The Tortoise configuration this tenancy started with."""
         return self._config
+
+    @property
+    def listener_connected(self) -> bool | None:
+        """Whether cross-process status changes are being heard (None: not listening)."""
+        return None if self._listener is None else self._listener.connected.is_set()
 
     @property
     def tenant_ddl(self) -> str:
@@ -190,7 +195,7 @@ class Tenancy:
                 )
                 await Tenant.filter(guild_id__in=returned).using_db(conn).update(left_at=None)
                 for guild_id in returned:
-                    await _notify(conn, guild_id)
+                    await notify_status_change(conn, guild_id)
             for guild_id in returned:
                 await self.forget(guild_id)
             report.reactivated = returned
@@ -220,12 +225,7 @@ class Tenancy:
             for name, value in changes.items():
                 setattr(tenant, name, value)
             await tenant.save(using_db=conn)
-            # Sent in the transaction: listeners hear it only once the change is committed.
-            await _notify(conn, guild_id)
+            await notify_status_change(conn, guild_id)
         await self.forget(guild_id)
         log.info("guild %s: status now %s", guild_id, tenant.status, extra={"guild_id": guild_id})
         return tenant
-
-
-async def _notify(conn: BaseDBAsyncClient, guild_id: int) -> None:
-    await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, str(guild_id)])

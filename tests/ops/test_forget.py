@@ -47,7 +47,7 @@ async def test_forget_user_everywhere_covers_every_status_and_shared(tenancy, pr
         await _give_data(guild, user)
     await tenancy.disable(disabled, reason="x")
     await tenancy.mark_left(left)
-    await User.create(user_id=user, tracking_opt_out=True)
+    await User.create(user_id=user, tracking_opt_out=False)
 
     report = await forget_user_everywhere(user, jobs=3)
 
@@ -63,6 +63,15 @@ async def test_forget_user_everywhere_covers_every_status_and_shared(tenancy, pr
         async with guild_db(guild, require_active=False):
             assert not await Member.filter(user_id=user).exists()
             assert (await Tag.get(name_key=f"t{user}")).author_id == 0
+
+
+async def test_forget_keeps_an_opt_out_so_tracking_stays_off(tenancy) -> None:
+    """An opted-out user's shared row (nothing but the id and the flag) survives forgetting."""
+    user = _user()
+    await User.create(user_id=user, tracking_opt_out=True)
+    report = await forget_user_everywhere(user)
+    assert report.shared == {}
+    assert (await User.get(user_id=user)).tracking_opt_out
 
 
 async def test_a_failing_guild_is_reported_and_others_go_on(provisioned, broken_guild) -> None:

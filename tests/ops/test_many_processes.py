@@ -8,17 +8,14 @@ import asyncpg
 import pytest
 
 from app.tenancy import TenantUnavailable, guild_db
-from app.tenancy.listener import CHANNEL
+from app.tenancy.listener import CHANNEL, LISTENER_APPLICATION_NAME
 
 #: The most a change may take to reach this process once it is committed.
 WITHIN = 1.0
 
-# The listener's connection: idle, no application_name, and its last statement is its LISTEN or
-# its periodic probe. Pooled connections always end with asyncpg's reset query instead.
 _LISTENER_BACKENDS = """
 SELECT pid FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'
-  AND application_name = '' AND query IN ($1, 'SELECT 1')
+WHERE datname = current_database() AND application_name = $1
 """
 
 
@@ -33,7 +30,7 @@ async def _cached_then_evicted(tenancy, guild_id: int, seconds: float) -> bool:
 
 
 async def _listener_pids(admin: asyncpg.Connection) -> list[int]:
-    rows = await admin.fetch(_LISTENER_BACKENDS, f'LISTEN "{CHANNEL}"')
+    rows = await admin.fetch(_LISTENER_BACKENDS, LISTENER_APPLICATION_NAME)
     return [row["pid"] for row in rows]
 
 

@@ -8,15 +8,15 @@ from app.tenancy.errors import InvalidGuildId
 from app.tenancy.naming import guild_id_of, parse_guild_id, quote_schema, schema_for
 
 
-@pytest.mark.parametrize("good", [1, "1", 2**64 - 1, str(2**64 - 1), 81234567890123456])
+@pytest.mark.parametrize("good", [1, "1", 2**63 - 1, str(2**63 - 1), 81234567890123456])
 def test_parse_guild_id_accepts_snowflakes(good) -> None:
-    """Positive integers below 2**64, as int or digit string, are guild ids."""
+    """Positive integers below 2**63 (bigint), as int or digit string, are guild ids."""
     assert parse_guild_id(good) == int(good)
 
 
 @pytest.mark.parametrize(
     "bad",
-    [0, -5, 2**64, "0", "-1", "", " 1", "1e3", "１２３", "1;--", None, True, 3.0, "9" * 21],
+    [0, -5, 2**63, 2**64, "0", "-1", "", " 1", "1e3", "１２３", "1;--", None, True, 3.0, "9" * 21],
 )
 def test_parse_guild_id_refuses_everything_else(bad) -> None:
     """Zero, negatives, too large, empty, non-ASCII digits, SQL, other types are refused."""
@@ -41,7 +41,7 @@ def test_server_address_round_trips_odd_socket_paths_and_passwords() -> None:
     """A DSN with a socket dir holding '&' or spaces and a password with '@' survives a trip."""
     from app.tenancy.config import ServerAddress
 
-    address = ServerAddress("/tmp/a b&c", 5433, "us er", "p@ss:w/rd", "db name")
+    address = ServerAddress("/run/a b&c", 5433, "us er", "p@ss:w/rd", "db name")
     assert ServerAddress.from_dsn(address.dsn) == address
     tcp = ServerAddress("127.0.0.1", 5432, "postgres", "s3cr@t", "guildhall")
     assert ServerAddress.from_dsn(tcp.dsn) == tcp

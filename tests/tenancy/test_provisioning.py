@@ -77,7 +77,7 @@ async def test_missing_schema_is_recreated_for_existing_row(tenancy, new_guild_i
 
 
 @pytest.mark.parametrize(
-    "bad", [0, -1, 2**64, "", "abc", "1; DROP SCHEMA shared CASCADE", "guild_1", True, 1.5]
+    "bad", [0, -1, 2**63, 2**64, "", "abc", "1; DROP SCHEMA shared CASCADE", "guild_1", True, 1.5]
 )
 async def test_bad_guild_ids_are_refused_before_sql(tenancy, bad) -> None:
     """Anything that is not a snowflake is refused and creates nothing."""
