@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -118,6 +119,7 @@ def _print_report(report: MigrateReport) -> None:
                 f"shared: {shared.before or '(new)'} -> {shared.after} "
                 f"(applied {', '.join(shared.applied)})",
                 highlight=False,
+                soft_wrap=True,
             )
         elif shared.status == "current":
             console.print(f"shared: up to date at {shared.after}", highlight=False)
@@ -136,6 +138,7 @@ def _print_report(report: MigrateReport) -> None:
                 f"in {report.tenant_seconds:.1f} s, {report.rate:,.0f} schemas/s; "
                 f"head {report.tenant_head}",
                 highlight=False,
+                soft_wrap=True,
             )
         if report.unregistered_schemas:
             err_console.print(
@@ -223,6 +226,7 @@ def migrate_command(
                 f"guildhall: {len(report.failed)} schema(s) failed to migrate; fix the cause and "
                 "run `guildhall db migrate` again (only schemas still behind are touched)",
                 highlight=False,
+                soft_wrap=True,
             )
         raise typer.Exit(1)
 
@@ -300,9 +304,16 @@ def status_command(
 # --- makemigrations -----------------------------------------------------------------------
 
 
+class MigrationsApp(StrEnum):
+    """The two Tortoise apps that have migrations."""
+
+    shared = "shared"
+    tenant = "tenant"
+
+
 @db_app.command("makemigrations")
 def makemigrations_command(
-    app: Annotated[str, typer.Argument(help="shared or tenant.")],
+    app: Annotated[MigrationsApp, typer.Argument(help="Which app's models changed.")],
     name: Annotated[str, typer.Option("--name", help="What the migration does, e.g. add_x.")],
     empty: Annotated[
         bool, typer.Option("--empty", help="Write an empty migration for hand-written SQL.")
@@ -316,13 +327,10 @@ def makemigrations_command(
     """Write a new aerich migration for an app's model changes (diffed in a scratch schema)."""
     from app.tenancy.makemigrations import MakeMigrationError, MakeMigrationResult, make_migration
 
-    if app not in ("shared", "tenant"):
-        raise CliError(f"unknown app {app!r}; use shared or tenant", exit_code=2)
-
     async def main() -> MakeMigrationResult:
         async with _server() as address:
             return await make_migration(
-                address, app, name, root=migrations, models=models, empty=empty
+                address, app.value, name, root=migrations, models=models, empty=empty
             )
 
     try:

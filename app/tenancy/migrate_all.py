@@ -27,6 +27,7 @@ import asyncpg
 from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
 from app.tenancy.migrations import MigrationFile, MigrationFileError, list_migrations
 from app.tenancy.migrator import (
+    GUARD_FUNCTION,
     STATE_CHANGED,
     SchemaPlan,
     expected_applied,
@@ -41,6 +42,14 @@ from app.tenancy.versions import asyncpg_fetch, read_registry
 #: until the batch commits, so a busy guild must not stall them for the full lock timeout: it
 #: gives up quickly and is retried alone, with the full timeout, after the batch.
 BATCH_LOCK_TIMEOUT_MS = 300
+
+#: Errors that come from the batch rather than the schema (a lock wait, a deadlock with
+#: another runner, the lock table full): the schema is retried in a transaction of its own.
+_TRANSIENT = (
+    asyncpg.LockNotAvailableError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.OutOfMemoryError,
+)
 
 #: ``application_name`` of the runner's connections (visible in pg_stat_activity).
 APPLICATION_NAME = "guildhall-migrate"
@@ -86,6 +95,8 @@ class MigrateReport:
     tenants: bool = False
     guilds: list[SchemaResult] = field(default_factory=list)
     registered: int = 0
+    #: Registered guilds found behind the head (migrated, current, failed or skipped).
+    behind: int = 0
     unregistered_schemas: int = 0
     seconds: float = 0.0
     tenant_seconds: float = 0.0
@@ -115,7 +126,7 @@ class MigrateReport:
         return {
             "tenant_head": self.tenant_head,
             "registered": self.registered,
-            "behind": len(self.guilds),
+            "behind": self.behind,
             "migrated": self.count("migrated"),
             "current": self.count("current"),
             "failed": len(self.failed),
@@ -189,9 +200,11 @@ def _error_text(exc: BaseException) -> str:
 
 
 async def _connect(address: ServerAddress) -> asyncpg.Connection:
-    return await asyncpg.connect(
+    conn = await asyncpg.connect(
         address.dsn, server_settings={"application_name": APPLICATION_NAME}
     )
+    await conn.execute(GUARD_FUNCTION)
+    return conn
 
 
 async def _read_applied(conn: asyncpg.Connection, schema: str, app: str) -> set[str]:
@@ -219,7 +232,8 @@ async def _apply_one(
             if expected is None:
                 expected = frozenset(await _read_applied(conn, schema, app))
             plan = plan_schema(schema, app, expected, migrations)
-            await conn.execute(await upgrade_script(plan) + "\nRELEASE SAVEPOINT guildhall_schema")
+            script = await upgrade_script(plan, guard_function=True)
+            await conn.execute(script + "\nRELEASE SAVEPOINT guildhall_schema")
             return plan
         except asyncpg.PostgresError as exc:
             await conn.execute(
@@ -297,7 +311,7 @@ class _Runner:
                 schema = schema_for(job.guild_id)
                 try:
                     plan = await _apply_one(conn, schema, TENANT_APP, self.migrations, job.expected)
-                except asyncpg.LockNotAvailableError as exc:
+                except _TRANSIENT as exc:
                     if alone:
                         results.append(_failure(job, _error_text(exc)))
                     else:
@@ -405,6 +419,7 @@ async def _plan_guilds(
             jobs.append(job)
             continue
         skipped.append(_failure(job, problem, "skipped"))
+    report.behind = len(jobs) + len(skipped)
     for guild_id in sorted((wanted or set()) - {row.guild_id for row in registry.rows}):
         problem = (
             f'guild {guild_id} is not registered; run "guildhall tenants provision {guild_id}"'

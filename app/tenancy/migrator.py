@@ -128,29 +128,54 @@ def expected_applied(version: str, migrations: Sequence[MigrationFile]) -> froze
     return frozenset(names[: names.index(version) + 1])
 
 
-async def upgrade_script(plan: SchemaPlan) -> str:
-    """The SQL that carries out ``plan`` inside the caller's transaction (or savepoint).
+#: The guard as a session-local function, created once per connection by callers that send
+#: many scripts (the fleet runner): an anonymous DO block is compiled anew for every schema.
+GUARD_FUNCTION = f"""CREATE OR REPLACE FUNCTION
+pg_temp.guildhall_guard(applied text[], expected text[]) RETURNS void LANGUAGE plpgsql AS $guard$
+BEGIN
+  IF NOT (applied @> expected AND applied <@ expected) THEN
+    RAISE EXCEPTION USING ERRCODE = '{STATE_CHANGED}',
+      MESSAGE = 'aerich state of ' || current_schema() || ' changed since it was read';
+  END IF;
+END $guard$"""
 
-    It takes the schema's advisory lock, then a guard raises SQLSTATE ``GH001`` unless the
-    schema's aerich table holds exactly ``plan.applied`` (another runner got there first, or
-    the registry was stale), so a plan made from the registry is never applied blindly.
-    """
-    bodies = [await upgrade_sql(m) for m in plan.pending]  # validates the files first
-    lines = [
-        f"SELECT pg_advisory_xact_lock(hashtext('{plan.schema}'));",
-        search_path_sql(plan.schema) + ";",
+
+def _guard(plan: SchemaPlan, *, function: bool) -> list[str]:
+    expected = _text_array(plan.applied)
+    if function and plan.applied:
+        # A schema the plan says has migrations has its aerich table: query it directly.
+        call = "SELECT pg_temp.guildhall_guard(ARRAY(SELECT version::text FROM {table} "
+        call += "WHERE app = '{app}'), {expected});"
+        return [call.format(table='"aerich"', app=plan.app, expected=expected)]
+    return [
         # EXECUTE: a schema without an aerich table yet must not fail at plan time.
         "DO $guildhall_guard$ DECLARE applied text[] := '{}'; BEGIN",
         "  IF to_regclass('aerich') IS NOT NULL THEN",
         "    EXECUTE 'SELECT coalesce(array_agg(version), ''{}'') FROM aerich WHERE app = $1'",
         f"      INTO applied USING '{plan.app}';",
         "  END IF;",
-        f"  IF NOT (applied @> {_text_array(plan.applied)}"
-        f" AND applied <@ {_text_array(plan.applied)}) THEN",
+        f"  IF NOT (applied @> {expected} AND applied <@ {expected}) THEN",
         f"    RAISE EXCEPTION USING ERRCODE = '{STATE_CHANGED}',",
         "      MESSAGE = 'aerich state of ' || current_schema() || ' changed since it was read';",
         "  END IF;",
         "END $guildhall_guard$;",
+    ]
+
+
+async def upgrade_script(plan: SchemaPlan, *, guard_function: bool = False) -> str:
+    """The SQL that carries out ``plan`` inside the caller's transaction (or savepoint).
+
+    It takes the schema's advisory lock, then a guard raises SQLSTATE ``GH001`` unless the
+    schema's aerich table holds exactly ``plan.applied`` (another runner got there first, or
+    the registry was stale), so a plan made from the registry is never applied blindly.
+    With ``guard_function`` the guard calls :data:`GUARD_FUNCTION`, which the caller created
+    on its connection.
+    """
+    bodies = [await upgrade_sql(m) for m in plan.pending]  # validates the files first
+    lines = [
+        f"SELECT pg_advisory_xact_lock(hashtext('{plan.schema}'));",
+        search_path_sql(plan.schema) + ";",
+        *_guard(plan, function=guard_function),
     ]
     lines += [f"{body.strip()}\n;" for body in bodies]
     if plan.pending:
