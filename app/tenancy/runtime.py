@@ -7,7 +7,7 @@ active one, which is what :func:`app.tenancy.binding.guild_db` uses.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -150,13 +150,19 @@ class Tenancy:
 
     async def enable(self, guild_id: int, until: datetime | None = None) -> Tenant:
         """Serve the guild again (until ``until`` when given); its data was never touched."""
-        return await self._change(
-            guild_id, status=TenantStatus.ACTIVE, reason=None, paid_until=until
-        )
+
+        def apply(tenant: Tenant) -> None:
+            tenant.status, tenant.reason, tenant.paid_until = TenantStatus.ACTIVE, None, until
+
+        return await self._change(guild_id, apply)
 
     async def disable(self, guild_id: int, reason: str | None = None) -> Tenant:
         """Refuse the guild's commands from now on; nothing is deleted."""
-        return await self._change(guild_id, status=TenantStatus.DISABLED, reason=reason)
+
+        def apply(tenant: Tenant) -> None:
+            tenant.status, tenant.reason = TenantStatus.DISABLED, reason
+
+        return await self._change(guild_id, apply)
 
     async def mark_left(self, guild_id: int) -> Tenant:
         """The bot left the guild: keep the data until the retention period ends.
@@ -164,16 +170,26 @@ class Tenancy:
         An operator's ``disabled`` stays (so a rejoin does not undo it); ``left_at`` is set
         either way and is what retention counts from.
         """
-        tenant = await self.get(guild_id)
-        status = TenantStatus.LEFT if tenant.status == TenantStatus.ACTIVE else tenant.status
-        return await self._change(guild_id, status=status, left_at=datetime.now(UTC))
+
+        def apply(tenant: Tenant) -> None:
+            if tenant.status == TenantStatus.ACTIVE:
+                tenant.status = TenantStatus.LEFT
+            tenant.left_at = datetime.now(UTC)
+
+        return await self._change(guild_id, apply)
 
     async def mark_joined(self, guild_id: int, name: str = "") -> Tenant:
         """The bot joined (or rejoined) the guild: provision it, or reactivate a left one."""
         await self.provision(guild_id, name)
-        tenant = await self.get(guild_id)
-        status = TenantStatus.ACTIVE if tenant.status == TenantStatus.LEFT else tenant.status
-        return await self._change(guild_id, status=status, left_at=None, name=name[:100])
+
+        def apply(tenant: Tenant) -> None:
+            if tenant.status == TenantStatus.LEFT:
+                tenant.status = TenantStatus.ACTIVE
+            tenant.left_at = None
+            if name:
+                tenant.name = name[:100]
+
+        return await self._change(guild_id, apply)
 
     async def reconcile(self, present: Mapping[int, str]) -> ReconcileReport:
         """Bring the registry in line with the guilds the bot is in, in a few batch queries."""
@@ -214,7 +230,12 @@ class Tenancy:
         if guild_id is not None:
             await self.clients.evict(guild_id)
 
-    async def _change(self, guild_id: int, **changes: Any) -> Tenant:
+    async def _change(self, guild_id: int, apply: Callable[[Tenant], None]) -> Tenant:
+        """Lock the guild's row, ``apply`` the change to it, save, announce, drop cached state.
+
+        The new state is computed from the locked row, so concurrent changes (an operator's
+        disable racing a rejoin) never overwrite each other.
+        """
         guild_id = parse_guild_id(guild_id)
         async with in_transaction(SHARED_ALIAS) as conn:
             tenant = (
@@ -222,8 +243,7 @@ class Tenancy:
             )
             if tenant is None:
                 raise TenantNotFound(guild_id)
-            for name, value in changes.items():
-                setattr(tenant, name, value)
+            apply(tenant)
             await tenant.save(using_db=conn)
             await notify_status_change(conn, guild_id)
         await self.forget(guild_id)

@@ -123,3 +123,13 @@ async def test_change_from_elsewhere_reaches_the_status_cache(tenancy, provision
     else:
         pytest.fail("the disable made elsewhere never reached this process")
     assert (await Tenant.get(guild_id=guild_id)).status == "disabled"
+
+
+async def test_disable_racing_a_rejoin_is_never_lost(tenancy, provisioned) -> None:
+    """An operator's disable that lands while a rejoin is recorded always wins."""
+    guild_id = await provisioned()
+    for _ in range(15):
+        await tenancy.mark_left(guild_id)
+        await asyncio.gather(tenancy.mark_joined(guild_id), tenancy.disable(guild_id, "race"))
+        assert (await Tenant.get(guild_id=guild_id)).status == "disabled"
+        await tenancy.enable(guild_id)
