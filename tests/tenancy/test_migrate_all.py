@@ -358,3 +358,25 @@ async def test_a_busy_schema_does_not_hold_up_its_batch_and_is_retried_alone(
     report = await run
     assert report.ok and {r.status for r in report.guilds} == {"migrated"}
     assert await registry_version(database, busy) == version
+
+
+async def test_a_failing_shared_migration_stops_the_run_before_any_guild(
+    tenancy, provisioned, database, tmp_path
+) -> None:
+    """Shared first: if it fails (rolled back), no guild schema is touched."""
+    guild_id = await provisioned()
+    root = migrations_copy(tmp_path)
+    add_migration(root, "shared", "broken", 'ALTER TABLE "user" ADD "w" INT;\nSELECT 1/0')
+    add_migration(root, "tenant", "add_never", 'ALTER TABLE "member" ADD "never" INT')
+
+    report = await migrate_all(database, MigrateOptions(guild_ids=[guild_id], root=root))
+
+    assert not report.ok and report.shared is not None and report.shared.status == "failed"
+    assert "division by zero" in (report.shared.error or "")
+    assert not report.tenants and report.guilds == []
+    assert not await has_column(database, guild_id, "member", "never")
+    rows = await fetch(
+        database,
+        "SELECT 1 FROM pg_attribute WHERE attrelid = 'shared.user'::regclass AND attname = 'w'",
+    )
+    assert rows == []

@@ -70,3 +70,29 @@ async def test_fresh_database_is_up_to_date_after_shared_migration(database) -> 
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_migrate_all_creates_and_then_migrates_the_shared_schema(database, tmp_path) -> None:
+    """A fresh database gets the shared schema; a new shared migration is then applied once."""
+    name = f"guildhall_test_shared_{secrets.token_hex(3)}"
+    admin = await asyncpg.connect(database.dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        address = database.with_database(name)
+        root = migrations_copy(tmp_path)
+        first = await migrate_all(address, MigrateOptions(root=root))
+        assert first.ok and first.shared is not None and first.shared.status == "migrated"
+        version = add_migration(root, "shared", "add_w", 'ALTER TABLE "user" ADD "w" INT')
+        second = await migrate_all(address, MigrateOptions(root=root))
+        assert second.shared is not None and second.shared.applied == [version]
+        third = await migrate_all(address, MigrateOptions(root=root))
+        assert third.shared is not None and third.shared.status == "current"
+        conn = await asyncpg.connect(address.dsn)
+        try:
+            status = await migration_status(asyncpg_fetch(conn), root=root)
+        finally:
+            await conn.close()
+        assert status.up_to_date and status.shared_version == version
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
