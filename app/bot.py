@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import pkgutil
 from typing import Any
 
@@ -70,6 +71,15 @@ class GuildhallBot(commands.InteractionBot):
         if user.id in self.settings.owner_ids:
             return True
         return await super().is_owner(user)
+
+    def gateway_status(self) -> dict[str, Any]:
+        """For ``/healthz``: connected and ready, latency, guild count."""
+        latency = self.latency
+        return {
+            "ok": self.is_ready() and not self.is_closed(),
+            "latency_ms": round(latency * 1000, 1) if math.isfinite(latency) else None,
+            "guilds": len(self.guilds),
+        }
 
     # --- guild lifecycle ------------------------------------------------------------------
 

@@ -6,11 +6,14 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from app.cli._common import CliError, run, tenancy_for
+from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
+from app.tenancy.retention import retention_loop
+from app.tenancy.versions import report_pending_migrations
 
 if TYPE_CHECKING:
     from app.bot import GuildhallBot
@@ -56,9 +59,36 @@ async def serve(settings: Settings, token: str) -> None:
 
     with api_base(settings.discord_api_base):
         async with tenancy_for(settings, listen=True) as tenancy:
+            await report_pending_migrations(log)
             bot = GuildhallBot(settings, tenancy)
-            await run_until_stopped(bot, token)
+            async with background_services(settings, bot):
+                await run_until_stopped(bot, token)
     log.info("stopped cleanly")
+
+
+@contextlib.asynccontextmanager
+async def background_services(settings: Settings, bot: GuildhallBot) -> AsyncIterator[None]:
+    """The health endpoint and the daily retention sweep, for as long as the bot runs."""
+    health = health_server_from_settings(settings, bot.gateway_status, bot.tenancy)
+    if health is not None:
+        try:
+            await health.start()
+        except OSError as exc:
+            raise CliError(
+                f"cannot serve /healthz on {settings.health_host}:{settings.health_port} ({exc});"
+                " set HEALTH_PORT to a free port, or 0 to turn the endpoint off"
+            ) from None
+    retention = asyncio.create_task(
+        retention_loop(settings.tenant_retention_days, tenancy=bot.tenancy), name="retention"
+    )
+    try:
+        yield
+    finally:
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
+        if health is not None:
+            await health.stop()
 
 
 async def run_until_stopped(bot: GuildhallBot, token: str) -> None:
