@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import asyncpg
-
 from app.tenancy.config import SHARED_ALIAS, ServerAddress
 from app.tenancy.migrator import migrate_shared
 from app.tenancy.runtime import Tenancy
+from app.tenancy.server import temporary_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -25,21 +23,8 @@ def server() -> ServerAddress:
 @asynccontextmanager
 async def scratch_database(prefix: str = "guildhall_bench") -> AsyncIterator[ServerAddress]:
     """A database of the benchmark's own, dropped at the end."""
-    admin = server()
-    name = f"{prefix}_{secrets.token_hex(3)}"
-    conn = await asyncpg.connect(admin.dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield admin.with_database(name)
-    finally:
-        conn = await asyncpg.connect(admin.dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    async with temporary_database(server(), prefix) as address:
+        yield address
 
 
 @asynccontextmanager

@@ -14,12 +14,12 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from app.tenancy.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
 from app.tenancy.migrator import migrate_shared
 from app.tenancy.runtime import Tenancy
+from app.tenancy.server import temporary_database
 
 #: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
 TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
@@ -48,20 +48,8 @@ def server_address() -> Iterator[ServerAddress]:
 @pytest.fixture(scope="session")
 async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress]:
     """A database of this test run's own, dropped afterwards."""
-    name = f"guildhall_test_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(server_address.dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield server_address.with_database(name)
-    finally:
-        admin = await asyncpg.connect(server_address.dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with temporary_database(server_address, "guildhall_test") as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,3 +54,32 @@ async def open_server(database_url: str | None, data_dir: Path) -> DatabaseServe
     finally:
         await conn.close()
     return DatabaseServer(admin.with_database(EMBEDDED_DATABASE), embedded)
+
+
+_SCRATCH_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+@asynccontextmanager
+async def temporary_database(
+    server: ServerAddress, prefix: str = "guildhall_tmp"
+) -> AsyncIterator[ServerAddress]:
+    """A new database ``<prefix>_<random>`` on ``server``, dropped (with its sessions) on exit.
+
+    For tests and benchmarks, which must create what they use and drop what they create.
+    """
+    if not _SCRATCH_PREFIX.match(prefix):
+        raise ValueError(f"{prefix!r} is not a plain lower-case database name prefix")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(server.dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield server.with_database(name)
+    finally:
+        conn = await asyncpg.connect(server.dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
