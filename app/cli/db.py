@@ -27,7 +27,8 @@ from rich.text import Text
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
 from app.settings import load_settings
 from app.tenancy.config import ServerAddress
-from app.tenancy.migrate_all import MigrateOptions, MigrateReport, SchemaResult, migrate_all
+from app.tenancy.migrate_all import MigrateOptions, migrate_all
+from app.tenancy.migrate_report import MigrateReport, SchemaResult
 from app.tenancy.migrations import MigrationFileError
 from app.tenancy.server import open_server
 from app.tenancy.versions import MigrationStatus, asyncpg_fetch, migration_status

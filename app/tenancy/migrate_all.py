@@ -18,13 +18,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
 
 import asyncpg
 
 from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.migrate_report import MigrateReport, Observer, QuietObserver, SchemaResult, Status
 from app.tenancy.migrations import MigrationFile, MigrationFileError, list_migrations
 from app.tenancy.migrator import (
     GUARD_FUNCTION,
@@ -56,113 +56,6 @@ APPLICATION_NAME = "guildhall-migrate"
 #: A backend's catalog cache grows with every schema it touches and is never given back
 #: (FACTS.md); a fresh connection every so many schemas keeps the runner's backends small.
 RECYCLE_AFTER = 500
-
-Status = Literal["migrated", "current", "failed", "skipped"]
-
-
-@dataclass
-class SchemaResult:
-    """What the runner did to one schema."""
-
-    schema: str
-    status: Status
-    before: str
-    after: str
-    applied: list[str] = field(default_factory=list)
-    error: str | None = None
-    guild_id: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The result as the JSON object ``guildhall db migrate --json`` prints."""
-        data: dict[str, Any] = {"guild_id": self.guild_id} if self.guild_id else {}
-        return data | {
-            "schema": self.schema,
-            "status": self.status,
-            "from": self.before,
-            "to": self.after,
-            "applied": self.applied,
-            "error": self.error,
-        }
-
-
-@dataclass
-class MigrateReport:
-    """Everything one run did: shared first, then one result per guild schema it touched."""
-
-    tenant_head: str
-    shared: SchemaResult | None = None
-    #: Whether the guild schemas were looked at (not with --shared-only, or after a failure).
-    tenants: bool = False
-    guilds: list[SchemaResult] = field(default_factory=list)
-    registered: int = 0
-    #: Registered guilds found behind the head (migrated, current, failed or skipped).
-    behind: int = 0
-    unregistered_schemas: int = 0
-    seconds: float = 0.0
-    tenant_seconds: float = 0.0
-
-    @property
-    def failed(self) -> list[SchemaResult]:
-        """Every failed schema (shared included)."""
-        shared = [self.shared] if self.shared and self.shared.status == "failed" else []
-        return shared + [r for r in self.guilds if r.status == "failed"]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
-
-    def count(self, status: Status) -> int:
-        """How many guild schemas ended with ``status``."""
-        return sum(r.status == status for r in self.guilds)
-
-    @property
-    def rate(self) -> float:
-        """Guild schemas handled per second in the tenant phase."""
-        return len(self.guilds) / self.tenant_seconds if self.tenant_seconds > 0 else 0.0
-
-    def summary(self) -> dict[str, Any]:
-        """Counts and timing, as printed at the end of a run."""
-        return {
-            "tenant_head": self.tenant_head,
-            "registered": self.registered,
-            "behind": self.behind,
-            "migrated": self.count("migrated"),
-            "current": self.count("current"),
-            "failed": len(self.failed),
-            "skipped": self.count("skipped"),
-            "unregistered_schemas": self.unregistered_schemas,
-            "seconds": round(self.seconds, 3),
-            "tenant_seconds": round(self.tenant_seconds, 3),
-            "schemas_per_second": round(self.rate, 1),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """The whole report for ``--json``."""
-        return {
-            "ok": self.ok,
-            "shared": self.shared.to_json() if self.shared else None,
-            "guilds": [r.to_json() for r in self.guilds] if self.tenants else None,
-            "summary": self.summary(),
-        }
-
-
-class Observer(Protocol):
-    """Progress callbacks (the CLI's progress bar); the runner imports no UI."""
-
-    def planned(self, total: int) -> None:
-        """``total`` guild schemas are behind and will be handled."""
-
-    def done(self, result: SchemaResult) -> None:
-        """One guild schema's outcome is final (its batch committed)."""
-
-
-class _Quiet:
-    def planned(self, total: int) -> None:
-        pass
-
-    def done(self, result: SchemaResult) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -436,7 +329,7 @@ async def migrate_all(
     Never raises for a schema's failure: each is in the report. A failing shared migration
     stops the run before any guild schema is touched (tenant code may rely on it).
     """
-    observer = observer or _Quiet()
+    observer = observer or QuietObserver()
     started = time.perf_counter()
     migrations = list_migrations(TENANT_APP, options.root)
     report = MigrateReport(tenant_head=migrations[-1].version if migrations else "")
