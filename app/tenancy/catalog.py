@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from app.tenancy.migrator import quote_migratable
+from app.tenancy.naming import quote_any_schema
 
 #: Section → (query, key columns, table column). Every query takes the schema name as $1 and
 #: runs with ``search_path`` set to that schema, so definitions print unqualified.
@@ -108,7 +108,7 @@ async def describe_schema(
     # pg_get_indexdef qualifies the table whatever the search_path; drop our schema's name.
     qualified = re.compile(rf' ON (?:{re.escape(schema)}|"{re.escape(schema)}")\.')
     async with conn.transaction():
-        await conn.execute(f"SET LOCAL search_path TO {quote_migratable(schema)}")
+        await conn.execute(f"SET LOCAL search_path TO {quote_any_schema(schema)}")
         for section, (query, keys, table_column) in _SECTIONS.items():
             entries: dict[str, dict[str, Any]] = {}
             for row in await conn.fetch(query, schema):

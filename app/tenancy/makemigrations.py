@@ -18,7 +18,6 @@ makemigrations``); it refuses to run where Tortoise is already initialised.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +38,8 @@ from app.tenancy.migrations import (
     migrations_root,
     upgrade_sql,
 )
-from app.tenancy.migrator import SCRATCH_PATTERN, plan_schema, quote_migratable, upgrade_script
+from app.tenancy.migrator import plan_schema, upgrade_script
+from app.tenancy.naming import quote_any_schema, scratch_schema
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
 _SCRATCH_ALIAS = "scratch"
@@ -65,13 +65,6 @@ class MakeMigrationResult:
     sql: str = ""
     #: Differences between the replayed migrations and the models' DDL (should be none).
     drift: list[str] = field(default_factory=list)
-
-
-def scratch_schema() -> str:
-    """A fresh throw-away schema name (validated like every other identifier)."""
-    name = f"guildhall_scratch_{secrets.token_hex(4)}"
-    assert SCRATCH_PATTERN.match(name)
-    return name
 
 
 def _tortoise_config(address: ServerAddress, schema: str, models: list[str], app: str) -> Any:
@@ -196,8 +189,8 @@ async def make_migration(
     )
     try:
         await conn.execute(
-            f"CREATE SCHEMA {quote_migratable(scratch)}; "
-            f"CREATE SCHEMA {quote_migratable(from_models)}"
+            f"CREATE SCHEMA {quote_any_schema(scratch)}; "
+            f"CREATE SCHEMA {quote_any_schema(from_models)}"
         )
         try:
             await _replay(conn, scratch, app, existing)
@@ -229,7 +222,7 @@ async def make_migration(
                     f"the new migration {version} does not apply, so it was deleted: {exc}"
                 ) from exc
         async with conn.transaction():
-            await conn.execute(f"SET LOCAL search_path TO {quote_migratable(from_models)}")
+            await conn.execute(f"SET LOCAL search_path TO {quote_any_schema(from_models)}")
             await conn.execute(ddl)
         result.drift = diff_descriptions(
             await describe_schema(conn, scratch), await describe_schema(conn, from_models)
@@ -237,7 +230,7 @@ async def make_migration(
         return result
     finally:
         await conn.execute(
-            f"DROP SCHEMA IF EXISTS {quote_migratable(scratch)} CASCADE; "
-            f"DROP SCHEMA IF EXISTS {quote_migratable(from_models)} CASCADE"
+            f"DROP SCHEMA IF EXISTS {quote_any_schema(scratch)} CASCADE; "
+            f"DROP SCHEMA IF EXISTS {quote_any_schema(from_models)} CASCADE"
         )
         await conn.close()

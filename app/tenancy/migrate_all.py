@@ -32,10 +32,9 @@ from app.tenancy.migrator import (
     SchemaPlan,
     expected_applied,
     plan_schema,
-    quote_migratable,
     upgrade_script,
 )
-from app.tenancy.naming import SHARED_SCHEMA, schema_for
+from app.tenancy.naming import SHARED_SCHEMA, quote_any_schema, schema_for
 from app.tenancy.versions import asyncpg_fetch, read_registry
 
 #: Lock wait of a schema inside a batch. The schemas before it in the batch hold their locks
@@ -101,7 +100,7 @@ async def _connect(address: ServerAddress) -> asyncpg.Connection:
 
 
 async def _read_applied(conn: asyncpg.Connection, schema: str, app: str) -> set[str]:
-    table = f'{quote_migratable(schema)}."aerich"'
+    table = f'{quote_any_schema(schema)}."aerich"'
     if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
         return set()
     rows = await conn.fetch(f"SELECT version FROM {table} WHERE app = $1", app)  # noqa: S608

@@ -13,7 +13,6 @@ over asyncpg; :func:`upgrade_schema` sends one through Tortoise.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +27,11 @@ from app.tenancy.migrations import (
     models_state_json,
     upgrade_sql,
 )
-from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA, guild_id_of, quote_schema
+from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA, guild_id_of, quote_any_schema
 
 #: An ALTER waits behind bot queries on the same table; give up rather than stall a deploy.
 LOCK_TIMEOUT = "5s"
 
-#: Throw-away schemas ``guildhall db makemigrations`` diffs and verifies in, never a guild's.
-SCRATCH_PATTERN = re.compile(r"^guildhall_scratch_[0-9a-f]{8}$")
 
 #: aerich 0.10's own table, exactly as Tortoise generates it for ``aerich.models`` (so a
 #: provisioned schema and a replayed one match). The tenant app's initial migration does not
@@ -50,18 +47,9 @@ AERICH_TABLE = """CREATE TABLE IF NOT EXISTS "aerich" (
 STATE_CHANGED = "GH001"
 
 
-def quote_migratable(schema: str) -> str:
-    """``schema`` quoted, if it is one the migrator may touch: shared, a guild's or a scratch."""
-    if schema == SHARED_SCHEMA:
-        return '"shared"'
-    if SCRATCH_PATTERN.match(schema):
-        return f'"{schema}"'
-    return quote_schema(schema)  # refuses anything but guild_<id>
-
-
 def search_path_sql(schema: str) -> str:
     """``SET LOCAL search_path`` to one schema (shared, a validated guild schema, a scratch)."""
-    return f"SET LOCAL search_path TO {quote_migratable(schema)}"
+    return f"SET LOCAL search_path TO {quote_any_schema(schema)}"
 
 
 def _literal(text: str) -> str:
@@ -236,7 +224,7 @@ async def upgrade_schema(
     async with in_transaction(connection_name) as conn:
         await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [schema])
         if create:
-            await conn.execute_script(f"CREATE SCHEMA IF NOT EXISTS {quote_migratable(schema)}")
+            await conn.execute_script(f"CREATE SCHEMA IF NOT EXISTS {quote_any_schema(schema)}")
         await conn.execute_script(f"{set_path}; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         plan = plan_schema(schema, app, await applied_versions(conn, app), migrations)
         await conn.execute_script(await upgrade_script(plan))

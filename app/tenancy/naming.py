@@ -7,6 +7,7 @@ No other code builds an SQL identifier: every schema name that reaches SQL goes 
 from __future__ import annotations
 
 import re
+import secrets
 
 from app.snowflake import parse_snowflake
 from app.tenancy.errors import InvalidGuildId
@@ -43,6 +44,22 @@ def guild_id_of(schema: str) -> int:
     if not SCHEMA_PATTERN.match(schema):
         raise InvalidGuildId(schema)
     return parse_guild_id(schema[len(SCHEMA_PREFIX) :])
+
+
+#: Throw-away schemas ``guildhall db makemigrations`` diffs in, never a guild's.
+SCRATCH_PATTERN = re.compile(r"^guildhall_scratch_[0-9a-f]{8}$")
+
+
+def scratch_schema() -> str:
+    """A fresh throw-away schema name for ``makemigrations``."""
+    return f"guildhall_scratch_{secrets.token_hex(4)}"
+
+
+def quote_any_schema(schema: str) -> str:
+    """``schema`` quoted, if it is one Guildhall may touch: shared, a guild's, or a scratch."""
+    if schema == SHARED_SCHEMA or SCRATCH_PATTERN.match(schema):
+        return f'"{schema}"'
+    return quote_schema(schema)  # refuses anything but guild_<id>
 
 
 def quote_schema(schema: str) -> str:

@@ -55,14 +55,18 @@ async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResu
             tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).first()
             if tenant is not None and schema_exists:
                 return ProvisionResult(guild_id, schema, created=False)
+            head = migrations[-1].version if migrations else ""
+            # Before the search_path moves to the new schema: the registry is unqualified SQL.
             if tenant is None:
                 await Tenant.create(
                     using_db=conn,
                     guild_id=guild_id,
                     schema_name=schema,
                     name=name[:100],
-                    schema_version=migrations[-1].version if migrations else "",
+                    schema_version=head,
                 )
+            else:  # the row outlived its schema (dropped by hand): it is rebuilt at the head
+                await Tenant.filter(guild_id=guild_id).using_db(conn).update(schema_version=head)
             if not schema_exists:
                 quoted = quote_schema(schema)
                 # One round trip: the schema, the search_path for this transaction, the DDL.

@@ -8,7 +8,8 @@ import pytest
 
 from app.tenancy import InvalidGuildId
 from app.tenancy.migrations import MigrationFileError, list_migrations, upgrade_sql
-from app.tenancy.migrator import expected_applied, plan_schema, quote_migratable, upgrade_script
+from app.tenancy.migrator import expected_applied, plan_schema, upgrade_script
+from app.tenancy.naming import quote_any_schema
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 
 
@@ -83,5 +84,5 @@ def test_a_schema_at_a_version_this_release_lacks_is_not_planned(tmp_path: Path)
 def test_only_shared_guild_and_scratch_schemas_are_migratable(bad: str) -> None:
     """Every identifier the migrator sends is validated first."""
     with pytest.raises(InvalidGuildId):
-        quote_migratable(bad)
-    assert quote_migratable("guildhall_scratch_0123abcd") == '"guildhall_scratch_0123abcd"'
+        quote_any_schema(bad)
+    assert quote_any_schema("guildhall_scratch_0123abcd") == '"guildhall_scratch_0123abcd"'

@@ -71,9 +71,14 @@ async def test_missing_schema_is_recreated_for_existing_row(tenancy, new_guild_i
     """A registry row whose schema was dropped by hand gets its schema back."""
     guild_id = next(new_guild_id)
     await tenancy.provision(guild_id)
-    await connections.get("shared").execute_script(f'DROP SCHEMA "guild_{guild_id}" CASCADE')
+    await connections.get("shared").execute_script(
+        f'DROP SCHEMA "guild_{guild_id}" CASCADE;'
+        f"UPDATE shared.tenant SET schema_version = 'stale' WHERE guild_id = {guild_id}"
+    )
     assert (await tenancy.provision(guild_id)).created
     assert await _schema_exists(f"guild_{guild_id}")
+    # The recreated schema is at the head, and the registry says so.
+    assert (await Tenant.get(guild_id=guild_id)).schema_version == head_version("tenant")
 
 
 @pytest.mark.parametrize(
