@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from .interactions import (
@@ -243,6 +244,7 @@ class InteractionActions:
         if message is not None:
             record.original_id = int(message["id"])
         self.interactions[token] = record
+        record.sent_at = time.perf_counter()
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return record
 

@@ -42,6 +42,15 @@ class InteractionRecord:
     followups: list[dict[str, Any]] = field(default_factory=list)
     #: ("callback" | "edit_original" | "delete_original" | "followup" | ..., body) in order
     log: list[tuple[str, Any]] = field(default_factory=list)
+    #: ``time.perf_counter()`` when the INTERACTION_CREATE was sent, and when the bot's
+    #: interaction callback reached the fake (None until it did)
+    sent_at: float = 0.0
+    answered_at: float | None = None
+
+    @property
+    def round_trip_s(self) -> float | None:
+        """Seconds from sending the interaction to receiving the bot's callback."""
+        return None if self.answered_at is None else self.answered_at - self.sent_at
 
     @property
     def callback_type(self) -> int | None:

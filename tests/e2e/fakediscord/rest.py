@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -293,6 +294,7 @@ class RestAPI:
     # -- interactions ---------------------------------------------------------------------
 
     async def callback(self, rec: RecordedRequest, interaction_id: str, token: str) -> web.Response:
+        answered_at = time.perf_counter()
         fake = self.fake
         inter = fake.interactions.get(token)
         if inter is None or str(inter.id) != interaction_id:
@@ -311,6 +313,7 @@ class RestAPI:
         if rec.files:
             data = {**data, "attachments": self._attachments(rec)}
         inter.callback = {"type": ctype, "data": data}
+        inter.answered_at = answered_at
         inter.log.append(("callback", inter.callback))
         if ctype in (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE):
             flags = int(data.get("flags") or 0)
