@@ -27,6 +27,7 @@ from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progres
 from app.i18n import localized
 from app.log import guild_context
 from app.tenancy import TenancyError, guild_db
+from app.tenancy.outage import is_database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,17 @@ class Ranks(commands.Cog):
                     )
             except TenancyError:
                 return  # disabled, expired, left or not set up: nothing is counted
-            except Exception:
+            except Exception as exc:
                 # A listener has no one to answer; log and let the next message try again.
+                if is_database_unavailable(exc):
+                    # Members chat on through an outage: one line per message, not a
+                    # traceback each (the slash-command handler does the same).
+                    log.warning(
+                        "message from user %s not counted: the database is unavailable: %r",
+                        message.author.id,
+                        exc,
+                    )
+                    return
                 log.exception("counting a message from user %s failed", message.author.id)
 
     @commands.slash_command(name=localized("RANK_NAME"), description=localized("RANK_DESCRIPTION"))
