@@ -1,0 +1,109 @@
+"""Interaction round trip with the database in the loop: ``python -m bench interaction``.
+
+A GuildhallBot (the unmodified disnake client) logs in to the fake Discord of the end-to-end
+tests on 127.0.0.1 and answers ``/tag show`` in a provisioned guild. Each sample is the time
+from the fake sending INTERACTION_CREATE on the gateway to the bot's interaction callback
+reaching the fake's REST API — gateway parsing, the status check, the lease, the query and
+the HTTP reply. Two series:
+
+* ``cached``: the guild's client (and its open connection) stays in the LRU;
+* ``evicted``: ``tenancy.clients.evict(guild_id)`` before each interaction, so every command
+  opens a new pool (one connection with ``search_path`` pinned) before its query.
+
+A third series, ``no db``, is the baseline without the database: ``/tag show`` with a blank
+name, refused by the cog before any query (the error handler's ephemeral reply). ``/tag show``
+itself counts the use (an UPDATE, committed, then a SELECT), so its database part includes a
+durable commit.
+
+The bot and the fake share this process and its event loop, as in the tests. The database is
+``DATABASE_URL`` (default: the local PostgreSQL); a scratch database is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from app.bot import GuildhallBot
+from app.settings import Settings
+from app.tenancy import Tenancy
+from bench._support import describe_ms, scratch_tenancy
+from tests.e2e.fakediscord import FakeDiscord, FakeGuild, running_bot
+from tests.e2e.world import wait_provisioned
+
+MEMBER = 600_000_000_000_000_001
+TAG = "bench"
+#: What /tag show answers for the tag, and for a blank name (refused before any query).
+EXPECTED = {TAG: "benchmark", " ": "A tag needs a name."}
+
+
+def main(argv: list[str]) -> int:
+    """Parse options, run both series, print p50/p95 for each."""
+    parser = argparse.ArgumentParser(prog="python -m bench interaction", description=__doc__)
+    parser.add_argument("--count", type=int, default=300, help="timed /tag show per series")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed /tag show per series")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run(args.count, args.warmup))
+    return 0
+
+
+async def run(count: int, warmup: int) -> None:
+    """Start a scratch tenancy, the fake and the bot; time both series."""
+    async with scratch_tenancy(cache_size=8, pool_max=2) as tenancy:
+        fake = FakeDiscord()
+        guild = fake.add_guild(name="Bench Guild")
+        bot = GuildhallBot(Settings(_env_file=None), tenancy, guild_ready_timeout=0.05)  # type: ignore[call-arg]
+        async with fake, running_bot(fake, bot):
+            await wait_provisioned([guild.id], timeout_s=30)
+            created = await fake.slash(
+                guild.id,
+                MEMBER,
+                "tag",
+                subcommand="create",
+                options={"name": TAG, "content": "benchmark"},
+            )
+            assert created.content == f"Tag **{TAG}** created.", created.content
+            print(f"/tag show round trip, {count} per series ({warmup} warm-up):")
+            for label, name, evict in (
+                ("no db", " ", False),
+                ("cached", TAG, False),
+                ("evicted", TAG, True),
+            ):
+                samples = await series(fake, guild, tenancy, name, count, warmup, evict=evict)
+                print(f"  {label:<8} {describe_ms(samples)}")
+            stats = tenancy.clients.stats()
+            print(
+                f"  client cache: {stats.hits} hits, {stats.misses} misses, "
+                f"{stats.evictions} evictions"
+            )
+
+
+async def series(
+    fake: FakeDiscord,
+    guild: FakeGuild,
+    tenancy: Tenancy,
+    name: str,
+    count: int,
+    warmup: int,
+    *,
+    evict: bool,
+) -> list[float]:
+    """Round trips in seconds of ``count`` timed ``/tag show name`` after ``warmup`` untimed
+    ones."""
+    samples: list[float] = []
+    for index in range(warmup + count):
+        if evict:
+            await tenancy.clients.evict(guild.id)
+            # The close runs in the background; let it finish so that it does not compete
+            # with the interaction being timed.
+            await tenancy.clients.wait_closed()
+        reply = await fake.slash(guild.id, MEMBER, "tag", subcommand="show", options={"name": name})
+        if reply.content != EXPECTED[name]:
+            raise RuntimeError(f"unexpected reply {reply.content!r}")
+        round_trip = reply.interaction.round_trip_s
+        assert round_trip is not None
+        if index >= warmup:
+            samples.append(round_trip)
+    return samples
