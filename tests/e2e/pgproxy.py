@@ -108,6 +108,10 @@ class PgProxy:
         except OSError:
             client_w.transport.abort()
             return
+        if self._server is None:  # cut while the upstream connection was being opened
+            client_w.transport.abort()
+            server_w.transport.abort()
+            return
         self._writers |= {client_w, server_w}
         for reader, writer in ((client_r, server_w), (server_r, client_w)):
             pump = asyncio.create_task(self._pump(reader, writer, client_w, server_w))
