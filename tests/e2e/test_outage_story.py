@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from tests.e2e.conftest import DiscordWatch
 from tests.e2e.fakediscord import FakeDiscord, FakeGuild
 from tests.e2e.guildhall_process import (
     START_TIMEOUT_S,
+    GuildhallProcess,
     assert_no_bot_errors,
     assert_stopped_cleanly,
     free_port,
@@ -30,6 +33,8 @@ pytestmark = pytest.mark.e2e
 UNAVAILABLE = "The database is temporarily unavailable. Please try again in a moment."
 UNAVAILABLE_FR = "La base de données est momentanément indisponible. Réessayez dans un instant."
 ACKNOWLEDGED = [f"before-{n}" for n in range(5)]
+#: How long a guild that joined during an outage may take to be set up once the server is back.
+JOIN_RETRY_S = 8.0
 
 
 @dataclass
@@ -66,6 +71,11 @@ class Session:
             return response.status, await response.json()
 
 
+async def bot_said(bot: GuildhallProcess, text: str) -> bool:
+    """Whether the child has logged ``text`` (it handles events in its own time)."""
+    return text in bot.output()
+
+
 async def counted(guild_id: int, user_id: int, count: int) -> bool:
     """Whether the bot has counted exactly ``count`` of the user's messages in the guild."""
     async with guild_db(guild_id, require_active=False):
@@ -73,13 +83,15 @@ async def counted(guild_id: int, user_id: int, count: int) -> bool:
     return (member.message_count if member else 0) == count
 
 
-async def test_database_outage_gets_a_clear_reply_and_the_bot_recovers_without_restart(
-    tenancy: Tenancy, database: ServerAddress, tmp_path: Path, discord_watch: DiscordWatch
-) -> None:
-    """DB lost under `guildhall run`: clear replies, no acked write lost, recovery, clean stop."""
+@asynccontextmanager
+async def guildhall_behind_a_proxy(
+    database: ServerAddress, workdir: Path, watch: DiscordWatch
+) -> AsyncIterator[tuple[Session, GuildhallProcess]]:
+    """`guildhall run` in guild A of a fake Discord, on the test database through a PgProxy;
+    ready and provisioned. On failure the child's output is printed (then it is killed)."""
     fake = FakeDiscord(owner_ids=[APP_OWNER])
     guild = fake.add_guild(name="Guild A")
-    discord_watch.watch(fake)
+    watch.watch(fake)
     health_port = free_port()
     async with fake, PgProxy(database) as proxy:
         env = guildhall_env(
@@ -89,24 +101,54 @@ async def test_database_outage_gets_a_clear_reply_and_the_bot_recovers_without_r
             HEALTH_PORT=str(health_port),
             LOG_LEVEL="INFO",
         )
-        async with guildhall_run(env, tmp_path) as bot:
-            session = Session(fake, guild, proxy, f"http://127.0.0.1:{health_port}/healthz")
+        async with guildhall_run(env, workdir) as bot:
             try:
-                await serve_through_an_outage(session)
-                code = await bot.stop()
+                await fake.wait_for_ready(timeout_s=START_TIMEOUT_S)
+                await wait_provisioned([guild.id], timeout_s=START_TIMEOUT_S)
+                yield Session(fake, guild, proxy, f"http://127.0.0.1:{health_port}/healthz"), bot
             except BaseException:
                 print(bot.output())  # the child's side of the story, for the failure report
                 raise
-            output = bot.output()
+
+
+async def test_database_outage_gets_a_clear_reply_and_the_bot_recovers_without_restart(
+    tenancy: Tenancy, database: ServerAddress, tmp_path: Path, discord_watch: DiscordWatch
+) -> None:
+    """DB lost under `guildhall run`: clear replies, no acked write lost, recovery, clean stop."""
+    async with guildhall_behind_a_proxy(database, tmp_path, discord_watch) as (session, bot):
+        await serve_through_an_outage(session)
+        code = await bot.stop()
+    output = bot.output()
     assert_no_bot_errors(output)
     assert_stopped_cleanly(code, output)
     assert "/tag create: the database is unavailable" in output  # the operator is told too
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="on_guild_join gives up when provisioning fails (one ERROR); nothing retries it "
+    "once the database is back, so the guild stays unset until a restart or /tenant enable",
+)
+async def test_guild_joining_during_an_outage_is_set_up_once_the_database_is_back(
+    tenancy: Tenancy, database: ServerAddress, tmp_path: Path, discord_watch: DiscordWatch
+) -> None:
+    """A guild that adds the bot while the database is down is served once it is back."""
+    async with guildhall_behind_a_proxy(database, tmp_path, discord_watch) as (session, bot):
+        await session.proxy.cut()
+        joined = await session.fake.join_guild(name="Guild D")
+        await eventually(lambda: bot_said(bot, f"[guild {joined.id}] provisioning"))
+        await session.proxy.restore()
+        await wait_provisioned([joined.id], timeout_s=JOIN_RETRY_S)
+        reply = await session.fake.slash(joined.id, ALICE, "tag", subcommand="list")
+        assert reply.content == "This server has no tags yet. Create one with /tag create."
+        code = await bot.stop()
+    output = bot.output()
+    assert_no_bot_errors(output)
+    assert_stopped_cleanly(code, output)
+
+
 async def serve_through_an_outage(s: Session) -> None:
-    """The story itself, against the running process."""
-    await s.fake.wait_for_ready(timeout_s=START_TIMEOUT_S)
-    await wait_provisioned([s.guild.id], timeout_s=START_TIMEOUT_S)
+    """The outage story itself, against the running process."""
     for name in ACKNOWLEDGED:
         assert await s.create_tag(name) == f"Tag **{name}** created."
     await s.fake.send_message(s.guild.id, None, BOB, "before the outage")
