@@ -8,6 +8,7 @@ failures into short, localized, ephemeral replies.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import math
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 FEATURES_PACKAGE = "app.cogs"
 
 Reply = tuple[str, dict[str, object]]
+
+#: A join that failed because the database was unreachable is retried after 1 s, 2 s, 4 s…
+#: then every minute.
+JOIN_RETRY_FIRST_S = 1.0
+JOIN_RETRY_MAX_S = 60.0
 
 
 def feature_extensions(package_name: str = FEATURES_PACKAGE) -> list[str]:
@@ -110,14 +116,30 @@ class GuildhallBot(commands.InteractionBot):
     async def on_guild_join(self, guild: disnake.Guild) -> None:
         """Joined (or rejoined): provision the guild; a rejoin reactivates a ``left`` one.
 
-        Dispatches ``tenant_joined(guild_id)`` once the registry is updated.
+        While the database is unreachable the join is retried (backing off up to a minute)
+        until it succeeds, the bot leaves the guild or the bot closes: Discord sends the join
+        only once. Dispatches ``tenant_joined(guild_id)`` once the registry is updated.
         """
         with guild_context(guild.id):
-            try:
-                tenant = await self.tenancy.mark_joined(guild.id, guild.name)
-            except Exception:
-                log.exception("provisioning the guild on join failed")
-                return
+            delay = JOIN_RETRY_FIRST_S
+            while True:
+                try:
+                    tenant = await self.tenancy.mark_joined(guild.id, guild.name)
+                    break
+                except Exception as exc:
+                    if not is_database_unavailable(exc):
+                        log.exception("provisioning the guild on join failed")
+                        return
+                    log.warning(
+                        "provisioning the guild on join failed: the database is unavailable"
+                        " (%r); retrying in %.0f s",
+                        exc,
+                        delay,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, JOIN_RETRY_MAX_S)
+                if self.is_closed() or self.get_guild(guild.id) is None:
+                    return
             log.info("joined guild %r (status %s)", guild.name, tenant.status)
         # For cogs (and tests) that act once the guild's data exists: on_tenant_joined(id).
         self.dispatch("tenant_joined", guild.id)

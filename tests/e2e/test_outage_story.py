@@ -124,11 +124,6 @@ async def test_database_outage_gets_a_clear_reply_and_the_bot_recovers_without_r
     assert "/tag create: the database is unavailable" in output  # the operator is told too
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on_guild_join gives up when provisioning fails (one ERROR); nothing retries it "
-    "once the database is back, so the guild stays unset until a restart or /tenant enable",
-)
 async def test_guild_joining_during_an_outage_is_set_up_once_the_database_is_back(
     tenancy: Tenancy, database: ServerAddress, tmp_path: Path, discord_watch: DiscordWatch
 ) -> None:
