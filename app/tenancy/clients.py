@@ -103,6 +103,8 @@ class ClientCache:
     async def release(self, guild_id: int, client: BaseDBAsyncClient) -> None:
         """Return a lease; close the client if it was evicted while leased."""
         async with self._cond:
+            if self._closed:
+                return  # shutdown closed every client already, leased ones included
             entry = self._entries.get(guild_id)
             if entry is not None and entry.client is client:
                 entry.leases -= 1

@@ -130,6 +130,7 @@ def serving_env(fake: FakeDiscord, database: ServerAddress) -> dict[str, str]:
         DISCORD_API_BASE=fake.api_base,
         DATABASE_URL=database.dsn,
         LOG_LEVEL="INFO",
+        HEALTH_PORT="0",  # 8080 may be taken (another run, another service)
     )
 
 

@@ -12,6 +12,7 @@ from app.models.shared import TenantStatus
 from app.tenancy import Tenancy
 from tests.bot.conftest import APP_OWNER, eventually, make_bot, tenant_of
 from tests.e2e.fakediscord import FakeDiscord, collect_bot_errors, running_bot
+from tests.e2e.world import wait_provisioned
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +41,8 @@ async def test_ready_reconciles_all_guilds_in_one_batch(
     async with fake:
         with collect_bot_errors("app") as errors:
             async with running_bot(fake, make_bot(tenancy)):
-                await eventually(lambda: tenant_of(new.id))
+                # on_ready reconciles in its own task: wait for the reactivation too.
+                await wait_provisioned([new.id, returning.id])
         errors.assert_clean()
     fake.assert_clean()
 

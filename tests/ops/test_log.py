@@ -78,3 +78,24 @@ async def test_cli_logs_json_with_guild_ids(cli, tenancy, provisioned) -> None:
     assert result.code == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any(line["guild_id"] == guild and "disabled" in line["message"] for line in lines)
+
+
+
+def test_pool_warnings_lose_their_traceback(capture) -> None:
+    """OneLineFilter (on asyncpg's pool logger) keeps message and error, drops the traceback."""
+    from app.log import OneLineFilter
+
+    use, stream = capture
+    logger = use(TextFormatter())
+    one_line = OneLineFilter()
+    logger.addFilter(one_line)
+    try:
+        try:
+            raise ConnectionRefusedError("connect call failed")
+        except ConnectionRefusedError:
+            logger.warning("pool reconnect failed", exc_info=True)
+    finally:
+        logger.removeFilter(one_line)
+    out = stream.getvalue()
+    assert "pool reconnect failed (ConnectionRefusedError('connect call failed'))" in out
+    assert "Traceback" not in out
