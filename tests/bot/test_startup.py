@@ -10,7 +10,7 @@ import pytest
 from app.bot import feature_extensions
 from app.models.shared import TenantStatus
 from app.tenancy import Tenancy
-from tests.bot.conftest import APP_OWNER, eventually, make_bot, tenant_of
+from tests.bot.conftest import APP_OWNER, make_bot, tenant_of
 from tests.e2e.fakediscord import FakeDiscord, collect_bot_errors, running_bot
 from tests.e2e.world import wait_provisioned
 
