@@ -80,7 +80,6 @@ async def test_cli_logs_json_with_guild_ids(cli, tenancy, provisioned) -> None:
     assert any(line["guild_id"] == guild and "disabled" in line["message"] for line in lines)
 
 
-
 def test_pool_warnings_lose_their_traceback(capture) -> None:
     """OneLineFilter (on asyncpg's pool logger) keeps message and error, drops the traceback."""
     from app.log import OneLineFilter
