@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     tenant_pool_max: int = Field(default=2, ge=1, le=100)
     tenant_idle_seconds: float = Field(default=300.0, gt=0)
     tenant_retention_days: int = Field(default=30, ge=0)
+    tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
     data_dir: Path = Path(".data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -42,7 +42,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 async def tenancy_for(
     settings: Settings | None = None, *, listen: bool = False
 ) -> AsyncIterator[Tenancy]:
-    """The tenancy core on the configured server, for the duration of one command."""
+    """The tenancy core on the configured server, for the duration of one command.
+
+    Only the long-running bot (``listen=True``: ``guildhall run``) keeps spare schemas ready.
+    A one-shot command may still claim a spare when it provisions, but does not refill: its
+    refill would be cancelled at exit (or delay it), and the bot refills on its next join.
+    """
     settings = settings or load_settings()
     async with open_tenancy(
         database_url=settings.database_url,
@@ -51,6 +56,7 @@ async def tenancy_for(
         pool_max=settings.tenant_pool_max,
         idle_seconds=settings.tenant_idle_seconds,
         listen=listen,
+        spare_schemas=settings.tenant_spare_schemas if listen else 0,
     ) as tenancy:
         yield tenancy
 

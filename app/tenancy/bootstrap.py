@@ -31,12 +31,14 @@ async def open_tenancy(
     pool_max: int = 2,
     idle_seconds: float = 300.0,
     listen: bool = False,
+    spare_schemas: int = 0,
 ) -> AsyncIterator[Tenancy]:
     """A started :class:`Tenancy` on the configured server, closed (and embedded server
     stopped) on exit.
 
     A fresh database gets the shared schema created; an existing one is left as it is (its
-    migrations are ``guildhall db migrate``'s job).
+    migrations are ``guildhall db migrate``'s job). ``spare_schemas`` > 0 keeps that many spare
+    schemas ready, refilled in the background (:mod:`app.tenancy.spares`).
     """
     server: DatabaseServer = await open_server(database_url, data_dir)
     tenancy = Tenancy(
@@ -45,6 +47,7 @@ async def open_tenancy(
         pool_max=pool_max,
         idle_seconds=idle_seconds,
         listen=listen,
+        spare_schemas=spare_schemas,
     )
     try:
         await tenancy.start()

@@ -1,7 +1,8 @@
 """The one mapping from a guild id to its PostgreSQL schema name.
 
 No other code builds an SQL identifier: every schema name that reaches SQL goes through
-:func:`schema_for` or :func:`quote_schema`, which refuse anything that is not ``guild_<id>``.
+:func:`schema_for` or :func:`quote_schema`, which refuse anything that is not ``guild_<id>``
+(or :func:`quote_any_schema`, which also accepts the shared, scratch and spare schemas).
 """
 
 from __future__ import annotations
@@ -55,9 +56,21 @@ def scratch_schema() -> str:
     return f"guildhall_scratch_{secrets.token_hex(4)}"
 
 
+#: Spare tenant schemas built ahead of time and renamed to ``guild_<id>`` when a guild joins
+#: (:mod:`app.tenancy.spares`). Not guild schemas: the registry and the migration runner
+#: never see them.
+SPARE_PATTERN = re.compile(r"^guildhall_spare_[0-9a-f]{16}$")
+
+
+def spare_schema() -> str:
+    """A fresh spare schema name."""
+    return f"guildhall_spare_{secrets.token_hex(8)}"
+
+
 def quote_any_schema(schema: str) -> str:
-    """``schema`` quoted, if it is one Guildhall may touch: shared, a guild's, or a scratch."""
-    if schema == SHARED_SCHEMA or SCRATCH_PATTERN.match(schema):
+    """``schema`` quoted, if it is one Guildhall may touch: shared, a guild's, a scratch or a
+    spare."""
+    if schema == SHARED_SCHEMA or SCRATCH_PATTERN.match(schema) or SPARE_PATTERN.match(schema):
         return f'"{schema}"'
     return quote_schema(schema)  # refuses anything but guild_<id>
 

@@ -2,7 +2,8 @@
 
 All of it happens in one transaction under an advisory lock on the guild id, so concurrent
 calls for one guild serialise, a second call finds the work done, and a failure midway rolls
-back the row and the schema together.
+back the row and the schema together. A ready spare schema (:mod:`app.tenancy.spares`) is
+renamed to the guild's schema when there is one; a rollback renames it back.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from app.tenancy.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
 from app.tenancy.migrations import list_migrations
 from app.tenancy.migrator import record_versions
-from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
+from app.tenancy.naming import parse_guild_id, quote_any_schema, quote_schema, schema_for
+from app.tenancy.spares import claim_spare
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class ProvisionResult:
     schema: str
     created: bool
     error: str | None = None
+    #: The schema was a spare renamed to the guild's name (not built from the DDL).
+    from_spare: bool = False
 
 
 def advisory_key(guild_id: int) -> int:
@@ -36,15 +40,21 @@ def advisory_key(guild_id: int) -> int:
     return guild_id
 
 
-async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResult:
+async def provision(
+    guild_id: int, *, ddl: str, name: str = "", use_spares: bool = True
+) -> ProvisionResult:
     """Create the guild's tenant if it does not exist yet (idempotent).
 
     ``ddl`` is the tenant app's schema SQL, unqualified; it runs with ``search_path`` set to
-    the new schema. Raises :class:`ProvisioningError` (and leaves nothing behind) on failure.
+    the new schema. When ``use_spares`` and a spare schema at the head is ready
+    (:mod:`app.tenancy.spares`), it is renamed to the guild's schema instead and ``ddl`` is
+    not run. Raises :class:`ProvisioningError` (and leaves nothing behind: a claimed spare
+    stays a spare) on failure.
     """
     guild_id = parse_guild_id(guild_id)
     schema = schema_for(guild_id)
     migrations = list_migrations(TENANT_APP)
+    from_spare = False
     try:
         async with in_transaction(SHARED_ALIAS) as conn:
             await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [advisory_key(guild_id)])
@@ -56,6 +66,16 @@ async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResu
             if tenant is not None and schema_exists:
                 return ProvisionResult(guild_id, schema, created=False)
             head = migrations[-1].version if migrations else ""
+            quoted = quote_schema(schema)
+            if not schema_exists and use_spares:
+                spare = await claim_spare(conn, head)
+                if spare is not None:
+                    # The spare already holds the tables and aerich rows at the head.
+                    await conn.execute_script(
+                        f"ALTER SCHEMA {quote_any_schema(spare)} RENAME TO {quoted}; "
+                        f"COMMENT ON SCHEMA {quoted} IS NULL"
+                    )
+                    schema_exists = from_spare = True
             # Before the search_path moves to the new schema: the registry is unqualified SQL.
             if tenant is None:
                 await Tenant.create(
@@ -68,7 +88,6 @@ async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResu
             else:  # the row outlived its schema (dropped by hand): it is rebuilt at the head
                 await Tenant.filter(guild_id=guild_id).using_db(conn).update(schema_version=head)
             if not schema_exists:
-                quoted = quote_schema(schema)
                 # One round trip: the schema, the search_path for this transaction, the DDL.
                 await conn.execute_script(
                     f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}"
@@ -80,11 +99,16 @@ async def provision(guild_id: int, *, ddl: str, name: str = "") -> ProvisionResu
         raise ProvisioningError(
             f"provisioning guild {guild_id} failed and was rolled back: {exc}"
         ) from exc
-    return ProvisionResult(guild_id, schema, created=True)
+    return ProvisionResult(guild_id, schema, created=True, from_spare=from_spare)
 
 
 async def provision_many(
-    guild_ids: Iterable[int], *, ddl: str, names: dict[int, str] | None = None, jobs: int = 4
+    guild_ids: Iterable[int],
+    *,
+    ddl: str,
+    names: dict[int, str] | None = None,
+    jobs: int = 4,
+    use_spares: bool = True,
 ) -> list[ProvisionResult]:
     """Provision many guilds, ``jobs`` at a time; one guild's failure does not stop the rest."""
     names = names or {}
@@ -93,7 +117,9 @@ async def provision_many(
     async def one(guild_id: int) -> ProvisionResult:
         async with gate:
             try:
-                return await provision(guild_id, ddl=ddl, name=names.get(guild_id, ""))
+                return await provision(
+                    guild_id, ddl=ddl, name=names.get(guild_id, ""), use_spares=use_spares
+                )
             except TenancyError as exc:
                 return ProvisionResult(guild_id, f"guild_{guild_id}", False, error=str(exc))
 

@@ -6,6 +6,8 @@ active one, which is what :func:`app.tenancy.binding.guild_db` uses.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +33,8 @@ from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.provisioning import ProvisionResult, provision, provision_many
 from app.tenancy.server import DatabaseServer
+from app.tenancy.spares import RefillReport
+from app.tenancy.spares import refill_spares as refill_spare_schemas
 from app.tenancy.status import StatusCache
 
 log = logging.getLogger(__name__)
@@ -69,8 +73,15 @@ class Tenancy:
         idle_seconds: float = 300.0,
         tenant_models: list[str] | None = None,
         listen: bool = True,
+        spare_schemas: int = 0,
     ) -> None:
         self.address = address
+        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.spares`); 0: none.
+        self.spare_schemas = spare_schemas
+        # The background refill (a strong reference, so it is not collected mid-flight) and
+        # whether another pass was asked for while it ran.
+        self._refill_task: asyncio.Task[None] | None = None
+        self._refill_again = False
         self.pool_max = pool_max
         self.clients = ClientCache(self.new_client, capacity=cache_size, idle_seconds=idle_seconds)
         self.statuses = StatusCache()
@@ -98,7 +109,10 @@ class Tenancy:
         return self._ddl
 
     async def start(self) -> Tenancy:
-        """Initialise Tortoise, start the reaper and the listener; become the active tenancy."""
+        """Initialise Tortoise, start the reaper and the listener; become the active tenancy.
+
+        With ``spare_schemas`` > 0, a refill of the spare schemas starts in the background.
+        """
         global _active
         # Global fallback: the bot handles each gateway event in its own task (FACTS.md).
         await Tortoise.init(config=self._config, _enable_global_fallback=True)
@@ -107,11 +121,17 @@ class Tenancy:
         if self._listener is not None:
             self._listener.start()
         _active = self
+        self._schedule_refill()
         return self
 
     async def close(self) -> None:
         """Stop the listener, close every per-guild client and Tortoise's connections."""
         global _active
+        if self._refill_task is not None:
+            self._refill_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refill_task
+            self._refill_task = None
         if self._listener is not None:
             await self._listener.stop()
         await self.clients.close()
@@ -133,6 +153,8 @@ class Tenancy:
         """Create the guild's tenant if missing (idempotent, one transaction)."""
         result = await provision(guild_id, ddl=self.tenant_ddl, name=name)
         self.statuses.invalidate(result.guild_id)
+        if result.created:  # a spare was used, or none was ready
+            self._schedule_refill()
         return result
 
     async def provision_many(
@@ -144,7 +166,44 @@ class Tenancy:
         )
         for result in results:
             self.statuses.invalidate(result.guild_id)
+        if any(result.created for result in results):
+            self._schedule_refill()
         return results
+
+    async def refill_spares(self) -> RefillReport:
+        """Drop stale spare schemas and create spares until ``spare_schemas`` are ready."""
+        return await refill_spare_schemas(self.tenant_ddl, self.spare_schemas)
+
+    def _schedule_refill(self) -> None:
+        """Refill the spares in the background (no-op when ``spare_schemas`` is 0).
+
+        One refill task at a time; a request while it runs makes it run another pass.
+        """
+        if self.spare_schemas <= 0:
+            return
+        if self._refill_task is not None and not self._refill_task.done():
+            self._refill_again = True
+            return
+        self._refill_task = asyncio.create_task(
+            self._refill_in_background(), name="guildhall-refill-spares"
+        )
+
+    async def _refill_in_background(self) -> None:
+        """Refill until nobody asked for another pass; failures are logged, never raised."""
+        while True:
+            self._refill_again = False
+            try:
+                report = await self.refill_spares()
+            except Exception as exc:  # an outage, say: one line, the next join retries
+                log.warning(
+                    "refilling spare schemas failed (%s: %s); retrying after the next join",
+                    type(exc).__name__,
+                    exc,
+                )
+                return
+            log.debug("spare schemas refilled: %s", report)
+            if not self._refill_again:
+                return
 
     # --- status -------------------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+"""A warm pool of spare tenant schemas, claimed by renaming one to ``guild_<id>``.
+
+Building a guild schema is server-side DDL (~25 relations, a dozen btree builds) and costs
+tens of milliseconds; renaming a ready-made schema costs well under one. A spare is a complete
+tenant schema at the head — tables from the tenant DDL and aerich rows — named
+``guildhall_spare_<hex>`` and marked with ``COMMENT ON SCHEMA … IS '<head version>'``. It is
+not in the registry, and the migration runner (which lists ``guild_<digits>`` schemas and the
+registry) never sees it. A spare whose marker is not the current head (left over from before a
+deploy) is never claimed and is dropped by the next refill.
+
+Claiming happens inside provisioning's transaction, so a provisioning that fails rolls the
+rename back and the spare survives. Two claimers never take one spare: each takes a
+transaction-level advisory lock on the spare's name before renaming it, and re-checks (in a
+new statement) that the spare still exists after getting the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from app.tenancy.config import SHARED_ALIAS, TENANT_APP
+from app.tenancy.migrations import list_migrations
+from app.tenancy.migrator import record_versions
+from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, spare_schema
+
+log = logging.getLogger(__name__)
+
+#: Claims try this many candidates (each lost to a concurrent claimer) before giving up.
+CLAIM_ATTEMPTS = 5
+
+#: Serialises refills (count + create) across processes: ``hashtext`` of this text.
+REFILL_LOCK = "guildhall_spare_refill"
+
+_SPARES = """SELECT n.nspname, obj_description(n.oid, 'pg_namespace') AS version
+              FROM pg_namespace n WHERE n.nspname ~ $1"""
+
+_COUNT_CURRENT = """SELECT count(*) AS n FROM pg_namespace n
+                    WHERE n.nspname ~ $1 AND obj_description(n.oid, 'pg_namespace') = $2"""
+
+# The OFFSET 0 fence keeps the planner from evaluating the lock function on rows the other
+# conditions would reject; LIMIT 1 stops at the first spare whose lock was free.
+_PICK = """SELECT nspname FROM (
+               SELECT n.nspname FROM pg_namespace n
+               WHERE n.nspname ~ $1 AND obj_description(n.oid, 'pg_namespace') = $2
+               OFFSET 0
+           ) AS spare
+           WHERE pg_try_advisory_xact_lock(hashtext(spare.nspname))
+           LIMIT 1"""
+
+_STILL_THERE = "SELECT to_regnamespace($1) IS NOT NULL AS present"
+
+
+@dataclass(frozen=True)
+class RefillReport:
+    """What one refill did."""
+
+    dropped: int
+    created: int
+    current: int
+
+
+def head_of_tenant() -> str:
+    """The tenant app's head version (the spare marker); "" when there are no migrations."""
+    migrations = list_migrations(TENANT_APP)
+    return migrations[-1].version if migrations else ""
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def _build_spare(conn: BaseDBAsyncClient, ddl: str) -> str:
+    """Create one spare in ``conn``'s open transaction; returns its name."""
+    migrations = list_migrations(TENANT_APP)
+    if not migrations:
+        raise RuntimeError("the tenant app has no migrations: spares cannot be marked")
+    name = spare_schema()
+    quoted = quote_any_schema(name)
+    await conn.execute_script(f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}")
+    await record_versions(conn, TENANT_APP, migrations)
+    await conn.execute_script(
+        f"COMMENT ON SCHEMA {quoted} IS {_literal(migrations[-1].version)}; "
+        "SET LOCAL search_path TO DEFAULT"
+    )
+    return name
+
+
+async def create_spare(ddl: str) -> str:
+    """Create one spare schema at the head in one transaction; returns its name."""
+    async with in_transaction(SHARED_ALIAS) as conn:
+        return await _build_spare(conn, ddl)
+
+
+async def list_spares() -> dict[str, str | None]:
+    """Every spare schema and its version marker."""
+    async with in_transaction(SHARED_ALIAS) as conn:
+        rows = await conn.execute_query_dict(_SPARES, [SPARE_PATTERN.pattern])
+    return {row["nspname"]: row["version"] for row in rows}
+
+
+async def drop_stale_spares(head: str) -> int:
+    """Drop spares whose marker is not ``head``; returns how many were dropped.
+
+    Each drop takes the spare's advisory lock first (skipping one a claimer holds: an older
+    process may be renaming it right now) and re-checks that it still exists.
+    """
+    dropped = 0
+    for name, version in (await list_spares()).items():
+        if version == head:
+            continue
+        async with in_transaction(SHARED_ALIAS) as conn:
+            rows = await conn.execute_query_dict(
+                "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked", [name]
+            )
+            if not rows[0]["locked"]:
+                continue
+            rows = await conn.execute_query_dict(_STILL_THERE, [name])
+            if not rows[0]["present"]:
+                continue
+            await conn.execute_script(f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE")
+            dropped += 1
+    return dropped
+
+
+async def refill_spares(ddl: str, target: int) -> RefillReport:
+    """Drop stale spares, then create spares until ``target`` current ones exist.
+
+    Each creation counts and creates under one advisory lock in one transaction, so
+    concurrent refills (in this or other processes) take turns and never overshoot
+    ``target``. Errors propagate; :class:`app.tenancy.runtime.Tenancy` runs this in the
+    background and only logs them.
+    """
+    head = head_of_tenant()
+    if not head:
+        return RefillReport(0, 0, 0)
+    dropped = await drop_stale_spares(head)
+    created = 0
+    current = 0
+    while True:
+        async with in_transaction(SHARED_ALIAS) as conn:
+            await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [REFILL_LOCK])
+            rows = await conn.execute_query_dict(_COUNT_CURRENT, [SPARE_PATTERN.pattern, head])
+            current = int(rows[0]["n"])
+            if current >= target:
+                break
+            await _build_spare(conn, ddl)
+        created += 1
+    if dropped or created:
+        log.info(
+            "spare schemas: %d dropped (stale), %d created, %d ready", dropped, created, current
+        )
+    return RefillReport(dropped, created, current)
+
+
+async def claim_spare(conn: BaseDBAsyncClient, head: str) -> str | None:
+    """Lock one current spare for ``conn``'s transaction and return its name (None: none).
+
+    The caller renames it in the same transaction. In READ COMMITTED the picking statement's
+    snapshot may still show a spare a concurrent claimer renamed and committed just before
+    this one got its lock, so a new statement checks the spare is still there.
+    """
+    if not head:
+        return None
+    for _ in range(CLAIM_ATTEMPTS):
+        rows = await conn.execute_query_dict(_PICK, [SPARE_PATTERN.pattern, head])
+        if not rows:
+            return None
+        name = str(rows[0]["nspname"])
+        still = await conn.execute_query_dict(_STILL_THERE, [name])
+        if still[0]["present"]:
+            return name
+    return None
