@@ -20,7 +20,7 @@ from app.tenancy.errors import ProvisioningError, TenancyError
 from app.tenancy.migrations import list_migrations
 from app.tenancy.migrator import record_versions
 from app.tenancy.naming import parse_guild_id, quote_any_schema, quote_schema, schema_for
-from app.tenancy.spares import claim_spare
+from app.tenancy.spares import claim_spare, spare_marker
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ async def provision(
             head = migrations[-1].version if migrations else ""
             quoted = quote_schema(schema)
             if not schema_exists and use_spares:
-                spare = await claim_spare(conn, head)
+                spare = await claim_spare(conn, spare_marker(ddl))
                 if spare is not None:
                     # The spare already holds the tables and aerich rows at the head.
                     await conn.execute_script(

@@ -3,10 +3,11 @@
 Building a guild schema is server-side DDL (~25 relations, a dozen btree builds) and costs
 tens of milliseconds; renaming a ready-made schema costs well under one. A spare is a complete
 tenant schema at the head — tables from the tenant DDL and aerich rows — named
-``guildhall_spare_<hex>`` and marked with ``COMMENT ON SCHEMA … IS '<head version>'``. It is
-not in the registry, and the migration runner (which lists ``guild_<digits>`` schemas and the
-registry) never sees it. A spare whose marker is not the current head (left over from before a
-deploy) is never claimed and is dropped by the next refill.
+``guildhall_spare_<hex>`` and marked with ``COMMENT ON SCHEMA … IS '<head> ddl:<hash>'``
+(:func:`spare_marker`). It is not in the registry, and the migration runner (which lists
+``guild_<digits>`` schemas and the registry) never sees it. A spare whose marker is not this
+process's (left over from before a deploy, or built from other models) is never claimed and is
+dropped by the next refill.
 
 Claiming happens inside provisioning's transaction, so a provisioning that fails rolls the
 rename back and the spare survives. Two claimers never take one spare: each takes a
@@ -16,6 +17,7 @@ new statement) that the spare still exists after getting the lock.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -63,10 +65,15 @@ class RefillReport:
     current: int
 
 
-def head_of_tenant() -> str:
-    """The tenant app's head version (the spare marker); "" when there are no migrations."""
+def spare_marker(ddl: str) -> str:
+    """What a spare is marked with: the tenant head and a fingerprint of the DDL it was built
+    from, so a process only ever claims spares built from its own models ("" when there are
+    no migrations)."""
     migrations = list_migrations(TENANT_APP)
-    return migrations[-1].version if migrations else ""
+    if not migrations:
+        return ""
+    fingerprint = hashlib.sha256(ddl.encode()).hexdigest()[:16]
+    return f"{migrations[-1].version} ddl:{fingerprint}"
 
 
 def _literal(text: str) -> str:
@@ -83,7 +90,7 @@ async def _build_spare(conn: BaseDBAsyncClient, ddl: str) -> str:
     await conn.execute_script(f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}")
     await record_versions(conn, TENANT_APP, migrations)
     await conn.execute_script(
-        f"COMMENT ON SCHEMA {quoted} IS {_literal(migrations[-1].version)}; "
+        f"COMMENT ON SCHEMA {quoted} IS {_literal(spare_marker(ddl))}; "
         "SET LOCAL search_path TO DEFAULT"
     )
     return name
@@ -102,15 +109,15 @@ async def list_spares() -> dict[str, str | None]:
     return {row["nspname"]: row["version"] for row in rows}
 
 
-async def drop_stale_spares(head: str) -> int:
-    """Drop spares whose marker is not ``head``; returns how many were dropped.
+async def drop_stale_spares(marker: str) -> int:
+    """Drop spares whose marker is not ``marker``; returns how many were dropped.
 
     Each drop takes the spare's advisory lock first (skipping one a claimer holds: an older
     process may be renaming it right now) and re-checks that it still exists.
     """
     dropped = 0
     for name, version in (await list_spares()).items():
-        if version == head:
+        if version == marker:
             continue
         async with in_transaction(SHARED_ALIAS) as conn:
             rows = await conn.execute_query_dict(
@@ -134,16 +141,16 @@ async def refill_spares(ddl: str, target: int) -> RefillReport:
     ``target``. Errors propagate; :class:`app.tenancy.runtime.Tenancy` runs this in the
     background and only logs them.
     """
-    head = head_of_tenant()
-    if not head:
+    marker = spare_marker(ddl)
+    if not marker:
         return RefillReport(0, 0, 0)
-    dropped = await drop_stale_spares(head)
+    dropped = await drop_stale_spares(marker)
     created = 0
     current = 0
     while True:
         async with in_transaction(SHARED_ALIAS) as conn:
             await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [REFILL_LOCK])
-            rows = await conn.execute_query_dict(_COUNT_CURRENT, [SPARE_PATTERN.pattern, head])
+            rows = await conn.execute_query_dict(_COUNT_CURRENT, [SPARE_PATTERN.pattern, marker])
             current = int(rows[0]["n"])
             if current >= target:
                 break
@@ -156,17 +163,18 @@ async def refill_spares(ddl: str, target: int) -> RefillReport:
     return RefillReport(dropped, created, current)
 
 
-async def claim_spare(conn: BaseDBAsyncClient, head: str) -> str | None:
-    """Lock one current spare for ``conn``'s transaction and return its name (None: none).
+async def claim_spare(conn: BaseDBAsyncClient, marker: str) -> str | None:
+    """Lock one spare marked ``marker`` (see :func:`spare_marker`) for ``conn``'s transaction
+    and return its name (None: none).
 
     The caller renames it in the same transaction. In READ COMMITTED the picking statement's
     snapshot may still show a spare a concurrent claimer renamed and committed just before
     this one got its lock, so a new statement checks the spare is still there.
     """
-    if not head:
+    if not marker:
         return None
     for _ in range(CLAIM_ATTEMPTS):
-        rows = await conn.execute_query_dict(_PICK, [SPARE_PATTERN.pattern, head])
+        rows = await conn.execute_query_dict(_PICK, [SPARE_PATTERN.pattern, marker])
         if not rows:
             return None
         name = str(rows[0]["nspname"])

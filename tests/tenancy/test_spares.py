@@ -16,7 +16,7 @@ from app.tenancy.errors import InvalidGuildId
 from app.tenancy.migrations import head_version
 from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, quote_schema, spare_schema
 from app.tenancy.provisioning import provision
-from app.tenancy.spares import create_spare, list_spares, refill_spares
+from app.tenancy.spares import create_spare, list_spares, refill_spares, spare_marker
 
 
 async def _drop_all_spares() -> None:
@@ -83,7 +83,7 @@ async def test_claimed_spare_equals_a_directly_built_schema(
     direct, warm = next(new_guild_id), next(new_guild_id)
     assert not (await provision(direct, ddl=tenancy.tenant_ddl, use_spares=False)).from_spare
     spare = await create_spare(tenancy.tenant_ddl)
-    assert await _schema_comment(spare) == head_version("tenant")
+    assert await _schema_comment(spare) == spare_marker(tenancy.tenant_ddl)
     result = await tenancy.provision(warm, "Warm")
     assert result.created and result.from_spare and claims == [spare]
     assert not await _schema_exists(spare)
@@ -150,7 +150,7 @@ async def test_stale_spare_is_never_claimed_and_refill_drops_it(
     report = await refill_spares(tenancy.tenant_ddl, 1)
     assert (report.dropped, report.created, report.current) == (1, 1, 1)
     spares = await list_spares()
-    assert stale not in spares and list(spares.values()) == [head_version("tenant")]
+    assert stale not in spares and list(spares.values()) == [spare_marker(tenancy.tenant_ddl)]
 
 
 async def test_failure_after_claiming_keeps_the_spare(
@@ -163,7 +163,7 @@ async def test_failure_after_claiming_keeps_the_spare(
     with pytest.raises(ProvisioningError, match=f"guild {guild_id}"):
         await provision(guild_id, ddl=tenancy.tenant_ddl, name="bad\x00name")
     assert claims == [spare]  # it really was claimed (and renamed) before the failure
-    assert await list_spares() == {spare: head_version("tenant")}
+    assert await list_spares() == {spare: spare_marker(tenancy.tenant_ddl)}
     assert not await _schema_exists(f"guild_{guild_id}")
     assert not await Tenant.filter(guild_id=guild_id).exists()
     # The guild can still be provisioned, and gets that same spare.
@@ -178,7 +178,7 @@ async def test_refill_creates_exactly_target_and_is_a_no_op_when_full(tenancy, n
     first = await refill_spares(tenancy.tenant_ddl, 3)
     assert (first.dropped, first.created, first.current) == (0, 3, 3)
     spares = await list_spares()
-    assert len(spares) == 3 and set(spares.values()) == {head_version("tenant")}
+    assert len(spares) == 3 and set(spares.values()) == {spare_marker(tenancy.tenant_ddl)}
     second = await refill_spares(tenancy.tenant_ddl, 3)
     assert (second.dropped, second.created, second.current) == (0, 0, 3)
     assert await list_spares() == spares
@@ -223,3 +223,17 @@ async def test_background_refill_failure_is_only_logged(
     finally:
         tenancy.spare_schemas = 0
     assert "refilling spare schemas failed" in caplog.text
+
+
+async def test_spare_built_from_other_models_is_never_claimed(
+    tenancy, new_guild_id, no_spares, claims
+) -> None:
+    """Same migration head, different DDL (another process's models): not claimed, dropped."""
+    product_only = tenancy.tenant_ddl.split('CREATE TABLE "book"')[0]
+    assert product_only != tenancy.tenant_ddl
+    foreign = await create_spare(product_only)
+    result = await tenancy.provision(next(new_guild_id))
+    assert result.created and not result.from_spare and claims == []
+    report = await refill_spares(tenancy.tenant_ddl, 1)
+    assert report.dropped == 1
+    assert foreign not in await list_spares()
