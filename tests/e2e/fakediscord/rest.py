@@ -37,6 +37,14 @@ _ALLOWED_CALLBACKS = {
 _EDITABLE = ("content", "embeds", "components", "allowed_mentions", "attachments")
 
 
+class Refusal(Exception):
+    """Raised by a route helper: answer the request with ``response`` (a Discord error)."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -157,7 +165,10 @@ class RestAPI:
                 if not public and request.headers.get("Authorization") != f"Bot {fake.token}":
                     response = error_response(401, "401: Unauthorized")
                 else:
-                    response = await handler(rec, **params)
+                    try:
+                        response = await handler(rec, **params)
+                    except Refusal as refusal:
+                        response = refusal.response
                 break
         if response is None:
             fake.unknown_requests.append(rec)
@@ -212,25 +223,22 @@ class RestAPI:
 
     # -- application commands -------------------------------------------------------------
 
-    def _scope(self, app_id: str, guild_id: str | None) -> int | web.Response | None:
+    def _scope(self, app_id: str, guild_id: str | None) -> int | None:
+        """The command scope (None: global); refuses another application's id."""
         if int(app_id) != self.fake.app_id:
-            return error_response(403, "Missing Access", 50001)
+            raise Refusal(error_response(403, "Missing Access", 50001))
         return None if guild_id is None else int(guild_id)
 
     async def get_commands(
         self, rec: RecordedRequest, app_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
         return json_response(self.fake.registered_commands.get(scope, []))
 
     async def put_commands(
         self, rec: RecordedRequest, app_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
         stored = [self.fake._store_command(scope, c) for c in rec.body or []]
         self.fake.registered_commands[scope] = stored
         return json_response(stored)
@@ -239,37 +247,30 @@ class RestAPI:
         self, rec: RecordedRequest, app_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
         stored = self.fake._store_command(scope, rec.body)
         current = self.fake.registered_commands.setdefault(scope, [])
         current[:] = [c for c in current if c["id"] != stored["id"]] + [stored]
         return json_response(stored, status=201)
 
-    def _find_command(self, scope: int | None, command_id: str) -> dict[str, Any] | None:
+    def _command(self, scope: int | None, command_id: str) -> dict[str, Any]:
+        """A registered command; refuses an unknown id as Discord does."""
         commands = self.fake.registered_commands.get(scope, [])
-        return next((c for c in commands if c["id"] == command_id), None)
+        found = next((c for c in commands if c["id"] == command_id), None)
+        if found is None:
+            raise Refusal(error_response(404, "Unknown application command", 10063))
+        return found
 
     async def get_command(
         self, rec: RecordedRequest, app_id: str, command_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
-        found = self._find_command(scope, command_id)
-        if found is None:
-            return error_response(404, "Unknown application command", 10063)
-        return json_response(found)
+        return json_response(self._command(scope, command_id))
 
     async def edit_command(
         self, rec: RecordedRequest, app_id: str, command_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
-        found = self._find_command(scope, command_id)
-        if found is None:
-            return error_response(404, "Unknown application command", 10063)
+        found = self._command(scope, command_id)
         found.update({k: v for k, v in (rec.body or {}).items() if k not in ("id", "type")})
         found["version"] = str(new_snowflake())
         return json_response(found)
@@ -278,11 +279,8 @@ class RestAPI:
         self, rec: RecordedRequest, app_id: str, command_id: str, guild_id: str | None = None
     ) -> web.Response:
         scope = self._scope(app_id, guild_id)
-        if isinstance(scope, web.Response):
-            return scope
-        current = self.fake.registered_commands.get(scope, [])
-        if self._find_command(scope, command_id) is None:
-            return error_response(404, "Unknown application command", 10063)
+        self._command(scope, command_id)
+        current = self.fake.registered_commands[scope]
         current[:] = [c for c in current if c["id"] != command_id]
         return no_content()
 
