@@ -386,6 +386,16 @@ class RestAPI:
             return json_response(message)
         return no_content()
 
+    def _webhook_target(
+        self, app_id: str, token: str, message_id: str
+    ) -> tuple[InteractionRecord, dict[str, Any]]:
+        """The interaction and its (live) message a webhook route names; else Discord's 404."""
+        inter = self._interaction_for(app_id, token)
+        message = self._webhook_message(inter, message_id) if inter else None
+        if inter is None or not message:
+            raise Refusal(error_response(404, "Unknown Message", 10008))
+        return inter, message
+
     def _webhook_message(self, inter: InteractionRecord, message_id: str) -> dict[str, Any] | None:
         if message_id == "@original":
             message = self.fake.messages.get(inter.original_id or 0)
@@ -398,19 +408,13 @@ class RestAPI:
     async def get_webhook_message(
         self, rec: RecordedRequest, app_id: str, token: str, message_id: str
     ) -> web.Response:
-        inter = self._interaction_for(app_id, token)
-        message = inter and self._webhook_message(inter, message_id)
-        if not message:
-            return error_response(404, "Unknown Message", 10008)
+        _inter, message = self._webhook_target(app_id, token, message_id)
         return json_response(message)
 
     async def edit_webhook_message(
         self, rec: RecordedRequest, app_id: str, token: str, message_id: str
     ) -> web.Response:
-        inter = self._interaction_for(app_id, token)
-        message = inter and self._webhook_message(inter, message_id)
-        if not inter or not message:
-            return error_response(404, "Unknown Message", 10008)
+        inter, message = self._webhook_target(app_id, token, message_id)
         data = dict(rec.body or {})
         if rec.files:
             data["attachments"] = self._attachments(rec)
@@ -433,10 +437,7 @@ class RestAPI:
     async def delete_webhook_message(
         self, rec: RecordedRequest, app_id: str, token: str, message_id: str
     ) -> web.Response:
-        inter = self._interaction_for(app_id, token)
-        message = inter and self._webhook_message(inter, message_id)
-        if not inter or not message:
-            return error_response(404, "Unknown Message", 10008)
+        inter, message = self._webhook_target(app_id, token, message_id)
         message["deleted"] = True
         inter.log.append(
             ("delete_" + ("original" if message_id == "@original" else "followup"), None)
