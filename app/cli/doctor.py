@@ -19,8 +19,9 @@ from rich.text import Text
 from app.cli._common import console, print_json, run
 from app.settings import Settings, load_settings
 from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations import head_version, list_migrations
+from app.tenancy.migrations import list_migrations
 from app.tenancy.server import DatabaseServer, open_server
+from app.tenancy.versions import asyncpg_fetch, migration_status
 
 Level = Literal["ok", "info", "warning", "error"]
 
@@ -87,18 +88,14 @@ def server_finding(server: DatabaseServer) -> Finding:
 
 
 async def schema_findings(conn: Any) -> list[Finding]:
-    """Shared schema at its head; guild schemas at the tenant head (one registry query)."""
+    """Shared schema at its head; guild schemas at the tenant head (``migration_status``)."""
     try:
-        shared_files = [m.version for m in list_migrations(SHARED_APP)]
-        tenant_head = head_version(TENANT_APP)
+        list_migrations(SHARED_APP), list_migrations(TENANT_APP)
     except (OSError, ValueError) as exc:
         return [Finding("migrations", "error", f"cannot read the migration files: {exc}",
                         "reinstall guildhall")]  # fmt: skip
-    present = await conn.fetchrow(
-        'SELECT to_regclass(\'"shared"."aerich"\') IS NOT NULL AS aerich, '
-        'to_regclass(\'"shared"."tenant"\') IS NOT NULL AS tenant'
-    )
-    if not present["aerich"] or not present["tenant"]:
+    status = await migration_status(asyncpg_fetch(conn))
+    if not status.shared_created:
         return [
             Finding(
                 "shared schema",
@@ -107,44 +104,31 @@ async def schema_findings(conn: Any) -> list[Finding]:
                 f"run `{MIGRATE}` (or start the bot once)",
             )
         ]
-    applied = {
-        row["version"]
-        for row in await conn.fetch(
-            'SELECT version FROM "shared"."aerich" WHERE app = $1', SHARED_APP
-        )
-    }
-    head = shared_files[-1] if shared_files else ""
-    pending = [v for v in shared_files if v not in applied]
-    unknown = sorted(applied - set(shared_files))
     findings: list[Finding] = []
-    if pending:
+    head = status.shared_head
+    if status.shared_pending:
         findings.append(
             Finding(
                 "shared schema",
                 "error",
-                f"the shared schema is behind: {len(pending)} migration(s) pending (head {head})",
+                f"the shared schema is behind: {len(status.shared_pending)} migration(s) pending"
+                f" (head {head})",
                 f"run `{MIGRATE} --shared-only`",
             )
         )
-    elif unknown:
+    elif status.shared_unknown:
         findings.append(
             Finding(
                 "shared schema",
                 "warning",
                 f"the shared schema has migrations this release does not have "
-                f"({', '.join(unknown)}): the database is newer than this code",
+                f"({', '.join(status.shared_unknown)}): the database is newer than this code",
                 "deploy the release that made them",
             )
         )
     else:
         findings.append(Finding("shared schema", "ok", f"the shared schema is at its head {head}"))
-    row = await conn.fetchrow(
-        "SELECT count(*) AS guilds, "
-        "count(*) FILTER (WHERE schema_version IS DISTINCT FROM $1) AS behind "
-        'FROM "shared"."tenant"',
-        tenant_head,
-    )
-    guilds, behind = int(row["guilds"]), int(row["behind"])
+    guilds, behind, tenant_head = status.guilds, status.guilds_behind, status.tenant_head
     if behind:
         findings.append(
             Finding(
@@ -157,6 +141,15 @@ async def schema_findings(conn: Any) -> list[Finding]:
     else:
         findings.append(
             Finding("guild schemas", "ok", f"{guilds} guild schema(s), all at {tenant_head}")
+        )
+    if status.missing_schemas:
+        findings.append(
+            Finding(
+                "guild schemas",
+                "warning",
+                f"{status.missing_schemas} registered guild(s) have no schema",
+                "run `guildhall tenants provision ID` for each (see `guildhall db status`)",
+            )
         )
     findings.extend(await lock_findings(conn, guilds))
     return findings

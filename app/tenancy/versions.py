@@ -76,6 +76,10 @@ class MigrationStatus:
     shared_applied: list[str]
     shared_pending: list[str]
     tenant_head: str
+    #: Shared versions applied that no migration file of this release has (a newer database).
+    shared_unknown: list[str] = field(default_factory=list)
+    #: False for a fresh database: the shared schema's tables do not exist yet.
+    shared_created: bool = True
     #: Registry version → guilds whose schema exists at it (``""``: not recorded).
     tenant_versions: dict[str, int] = field(default_factory=dict)
     #: Versions in the registry that no migration file of this release has.
@@ -175,6 +179,8 @@ async def migration_status(fetch: Fetch, *, root: Path | None = None) -> Migrati
         shared_applied=[v for v in shared_files if v in applied],
         shared_pending=[v for v in shared_files if v not in applied],
         tenant_head=tenant_files[-1] if tenant_files else "",
+        shared_unknown=sorted(applied - set(shared_files)),
+        shared_created=bool(present[0]["aerich"] and present[0]["tenant"]),
         tenant_order=tenant_files,
     )
     if not present[0]["tenant"]:

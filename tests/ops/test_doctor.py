@@ -84,10 +84,13 @@ async def test_shared_behind_and_guilds_behind_are_errors(scratch_db) -> None:
     await scratch_db.execute(
         "CREATE SCHEMA shared;"
         "CREATE TABLE shared.aerich (version text, app text);"
-        "CREATE TABLE shared.tenant (guild_id bigint, schema_version text)"
+        "CREATE TABLE shared.tenant (guild_id bigint, schema_name text, schema_version text);"
+        "CREATE SCHEMA guild_1; CREATE SCHEMA guild_2; CREATE SCHEMA guild_3"
     )
     await scratch_db.execute(
-        "INSERT INTO shared.tenant VALUES (1, $1), (2, 'old'), (3, '')", head_version("tenant")
+        "INSERT INTO shared.tenant VALUES"
+        " (1, 'guild_1', $1), (2, 'guild_2', 'old'), (3, 'guild_3', '')",
+        head_version("tenant"),
     )
     findings = _by_check(await schema_findings(scratch_db))
     assert findings["shared schema"].level == "error"
@@ -131,3 +134,21 @@ def test_token_shapes() -> None:
     assert token_finding(load_settings(discord_token=None)).level == "error"
     assert token_finding(load_settings(discord_token="nodots")).level == "warning"
     assert token_finding(load_settings(discord_token=TOKEN)).level == "ok"
+
+
+async def test_registered_guild_without_schema_is_a_warning(scratch_db) -> None:
+    """A registry row whose schema is gone: a warning naming `tenants provision`."""
+    await scratch_db.execute(
+        "CREATE SCHEMA shared;"
+        "CREATE TABLE shared.aerich (version text, app text);"
+        "CREATE TABLE shared.tenant (guild_id bigint, schema_name text, schema_version text)"
+    )
+    await scratch_db.execute(
+        "INSERT INTO shared.aerich VALUES ($1, 'shared')", head_version("shared")
+    )
+    await scratch_db.execute(
+        "INSERT INTO shared.tenant VALUES (7, 'guild_7', $1)", head_version("tenant")
+    )
+    warnings = [f for f in await schema_findings(scratch_db) if f.level == "warning"]
+    assert [f.message for f in warnings] == ["1 registered guild(s) have no schema"]
+    assert "guildhall tenants provision" in warnings[0].fix
