@@ -7,10 +7,10 @@ import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from app.postgres.server import temporary_database
 from app.tenancy.config import SHARED_ALIAS, ServerAddress
-from app.tenancy.migrator import migrate_shared
+from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.runtime import Tenancy
-from app.tenancy.server import temporary_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from app.tenancy.config import ServerAddress
-from app.tenancy.migrations import list_migrations, migrations_root
+from app.tenancy.migrations.files import list_migrations, migrations_root
 from bench._support import scratch_tenancy
 
 MAX_GUILDS = 20_000

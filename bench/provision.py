@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import time
 
-from app.tenancy.spares import refill_spares
+from app.tenancy.schemas.spares import refill_spares
 from bench._support import describe_ms, scratch_tenancy
 
 

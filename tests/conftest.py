@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from app.postgres.server import temporary_database
 from app.tenancy.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
-from app.tenancy.migrator import migrate_shared
+from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.runtime import Tenancy
-from app.tenancy.server import temporary_database
 
 #: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
 TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
@@ -32,7 +32,7 @@ def server_address() -> Iterator[ServerAddress]:
     if url:
         yield ServerAddress.from_dsn(url)
         return
-    from app.tenancy.embedded import start_embedded
+    from app.postgres.embedded import start_embedded
 
     # Not pytest's tmp_path: concurrent pytest runs rotate those directories away, and this
     # one holds a running server's data for the whole session.

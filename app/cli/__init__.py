@@ -47,7 +47,7 @@ def _fail(message: str, code: int) -> None:
 
 def main() -> None:
     """Entry point of the ``guildhall`` console script and ``python -m app``."""
-    from app.tenancy.embedded import EmbeddedPostgresError
+    from app.postgres.embedded import EmbeddedPostgresError
 
     try:
         cli(prog_name="guildhall")

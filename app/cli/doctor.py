@@ -17,11 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import console, print_json, run
+from app.postgres.server import DatabaseServer, open_server
 from app.settings import Settings, load_settings
 from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations import list_migrations
-from app.tenancy.server import DatabaseServer, open_server
-from app.tenancy.versions import asyncpg_fetch, migration_status
+from app.tenancy.migrations.files import list_migrations
+from app.tenancy.migrations.versions import asyncpg_fetch, migration_status
 
 Level = Literal["ok", "info", "warning", "error"]
 

@@ -13,8 +13,8 @@ import typer
 from rich.table import Table
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
-from app.tenancy.retention import RetentionReport, purge_tenant, sweep_left_before
-from app.tenancy.transfer import export_guild, import_guild
+from app.tenancy.guild_data.importer import export_guild, import_guild
+from app.tenancy.guild_data.retention import RetentionReport, purge_tenant, sweep_left_before
 
 
 def export_command(

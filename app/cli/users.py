@@ -8,7 +8,12 @@ import typer
 from rich.table import Table
 
 from app.cli._common import CliError, console, print_json, run, tenancy_for
-from app.tenancy.forget import DEFAULT_JOBS, ForgetReport, forget_user_everywhere, parse_user_id
+from app.tenancy.guild_data.forget import (
+    DEFAULT_JOBS,
+    ForgetReport,
+    forget_user_everywhere,
+    parse_user_id,
+)
 
 users_app = typer.Typer(help="Users across guilds: data-deletion requests.", no_args_is_help=True)
 

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from app.tenancy.config import ServerAddress
+if TYPE_CHECKING:
+    from app.tenancy.config import ServerAddress
 
 #: The database Guildhall uses on the embedded server.
 EMBEDDED_DATABASE = "guildhall"
@@ -38,9 +40,13 @@ class DatabaseServer:
 
 async def open_server(database_url: str | None, data_dir: Path) -> DatabaseServer:
     """The configured server; starts the embedded one (and its database) when no URL is set."""
+    # Imported here, not at the top: app.tenancy imports this module, and a top-level import of
+    # app.tenancy.config would run app.tenancy's __init__ first (an import cycle).
+    from app.tenancy.config import ServerAddress
+
     if database_url:
         return DatabaseServer(ServerAddress.from_dsn(database_url))
-    from app.tenancy.embedded import start_embedded
+    from app.postgres.embedded import start_embedded
 
     embedded = start_embedded(data_dir)
     admin = ServerAddress.from_dsn(embedded.dsn)

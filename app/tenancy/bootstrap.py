@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tortoise import connections
 
+from app.postgres.server import DatabaseServer, open_server
 from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.migrator import applied_versions, migrate_shared
+from app.tenancy.migrations.applier import applied_versions, migrate_shared
 from app.tenancy.runtime import Tenancy
-from app.tenancy.server import DatabaseServer, open_server
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def open_tenancy(
 
     A fresh database gets the shared schema created; an existing one is left as it is (its
     migrations are ``guildhall db migrate``'s job). ``spare_schemas`` > 0 keeps that many spare
-    schemas ready, refilled in the background (:mod:`app.tenancy.spares`).
+    schemas ready, refilled in the background (:mod:`app.tenancy.schemas.spares`).
     """
     server: DatabaseServer = await open_server(database_url, data_dir)
     tenancy = Tenancy(

@@ -57,7 +57,7 @@ def scratch_schema() -> str:
 
 
 #: Spare tenant schemas built ahead of time and renamed to ``guild_<id>`` when a guild joins
-#: (:mod:`app.tenancy.spares`). Not guild schemas: the registry and the migration runner
+#: (:mod:`app.tenancy.schemas.spares`). Not guild schemas: the registry and the migration runner
 #: never see them.
 SPARE_PATTERN = re.compile(r"^guildhall_spare_[0-9a-f]{16}$")
 

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from tortoise.utils import get_schema_sql
 
 from app.models.shared import Tenant, TenantStatus
+from app.postgres.server import DatabaseServer
 from app.tenancy.clients import ClientCache
 from app.tenancy.config import (
     SHARED_ALIAS,
@@ -31,10 +32,9 @@ from app.tenancy.config import (
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
-from app.tenancy.provisioning import ProvisionResult, provision, provision_many
-from app.tenancy.server import DatabaseServer
-from app.tenancy.spares import RefillReport
-from app.tenancy.spares import refill_spares as refill_spare_schemas
+from app.tenancy.schemas.provisioning import ProvisionResult, provision, provision_many
+from app.tenancy.schemas.spares import RefillReport
+from app.tenancy.schemas.spares import refill_spares as refill_spare_schemas
 from app.tenancy.status import StatusCache
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Tenancy:
         spare_schemas: int = 0,
     ) -> None:
         self.address = address
-        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.spares`); 0: none.
+        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.schemas.spares`); 0: none.
         self.spare_schemas = spare_schemas
         # The background refill (a strong reference, so it is not collected mid-flight) and
         # whether another pass was asked for while it ran.

@@ -17,9 +17,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.tenancy.makemigrations import MakeMigrationError, make_migration
-from app.tenancy.migrate_all import MigrateOptions, migrate_all
-from app.tenancy.migrations import head_version, list_migrations, models_state
+from app.tenancy.migrations.files import head_version, list_migrations, models_state
+from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
+from app.tenancy.migrations.make import MakeMigrationError, make_migration
 from tests.tenancy.test_migrate_all import add_migration, has_column, migrations_copy
 
 MODELS = Path(__file__).resolve().parents[2] / "app" / "models" / "tenant.py"

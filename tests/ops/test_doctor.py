@@ -10,7 +10,7 @@ import pytest
 
 from app.cli.doctor import budget_finding, schema_findings, token_finding
 from app.settings import load_settings
-from app.tenancy.migrations import head_version
+from app.tenancy.migrations.files import head_version
 
 TOKEN = "MTIz.abc.def"
 

@@ -11,8 +11,8 @@ import pytest
 from app.models.shared import User
 from app.models.tenant import Member, Note, Tag
 from app.tenancy import guild_db
-from app.tenancy.forget import forget_user_everywhere, parse_user_id
-from app.tenancy.retention import purge_tenant
+from app.tenancy.guild_data.forget import forget_user_everywhere, parse_user_id
+from app.tenancy.guild_data.retention import purge_tenant
 
 
 def _user() -> int:

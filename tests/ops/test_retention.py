@@ -12,13 +12,13 @@ import pytest
 from app.models.shared import Tenant
 from app.models.tenant import Tag
 from app.tenancy import TenantNotFound, guild_db
-from app.tenancy.listener import CHANNEL
-from app.tenancy.retention import (
+from app.tenancy.guild_data.retention import (
     TenantActive,
     purge_left_before,
     purge_tenant,
     retention_loop,
 )
+from app.tenancy.listener import CHANNEL
 
 
 async def _schema_exists(tenancy, guild_id: int) -> bool:

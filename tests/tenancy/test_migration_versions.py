@@ -7,9 +7,13 @@ import secrets
 
 import asyncpg
 
-from app.tenancy.migrate_all import MigrateOptions, migrate_all, migrate_shared_schema
-from app.tenancy.migrations import head_version
-from app.tenancy.versions import asyncpg_fetch, migration_status, report_pending_migrations
+from app.tenancy.migrations.files import head_version
+from app.tenancy.migrations.fleet import MigrateOptions, migrate_all, migrate_shared_schema
+from app.tenancy.migrations.versions import (
+    asyncpg_fetch,
+    migration_status,
+    report_pending_migrations,
+)
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 
 

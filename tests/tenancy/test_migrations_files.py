@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.tenancy import InvalidGuildId
-from app.tenancy.migrations import MigrationFileError, list_migrations, upgrade_sql
-from app.tenancy.migrator import expected_applied, plan_schema, upgrade_script
+from app.tenancy.migrations.applier import expected_applied, plan_schema, upgrade_script
+from app.tenancy.migrations.files import MigrationFileError, list_migrations, upgrade_sql
 from app.tenancy.naming import quote_any_schema
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 

@@ -18,11 +18,11 @@ from tortoise.models import Model
 
 import app.models.tenant as product_models
 import tests.tenancy.relation_models as test_models
-from app.tenancy.catalog import describe_schema, diff_descriptions
 from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.migrations import list_migrations
-from app.tenancy.migrator import upgrade_schema
+from app.tenancy.migrations.applier import upgrade_schema
+from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import schema_for
+from app.tenancy.schemas.catalog import describe_schema, diff_descriptions
 
 
 def _tables(module: object) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.models.privacy import UserDataPolicy
 from app.models.tenant import Member, Note, Tag
 from app.tenancy import guild_db
-from app.tenancy.privacy import forget_user_in_bound_guild, user_data_policies
+from app.tenancy.guild_data.privacy import forget_user_in_bound_guild, user_data_policies
 
 
 def test_every_tenant_model_declares_a_user_data_policy(tenancy) -> None:

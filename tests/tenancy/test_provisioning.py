@@ -10,8 +10,8 @@ from tortoise import connections
 from app.models.shared import Tenant
 from app.models.tenant import Tag
 from app.tenancy import InvalidGuildId, ProvisioningError, guild_db
-from app.tenancy.migrations import head_version
-from app.tenancy.provisioning import provision
+from app.tenancy.migrations.files import head_version
+from app.tenancy.schemas.provisioning import provision
 
 
 async def _schema_exists(schema: str) -> bool:

@@ -8,15 +8,15 @@ import asyncpg
 import pytest
 from tortoise import connections
 
-import app.tenancy.provisioning as provisioning
+import app.tenancy.schemas.provisioning as provisioning
 from app.models.shared import Tenant
 from app.tenancy import ProvisioningError
-from app.tenancy.catalog import describe_schema, diff_descriptions
 from app.tenancy.errors import InvalidGuildId
-from app.tenancy.migrations import head_version
+from app.tenancy.migrations.files import head_version
 from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, quote_schema, spare_schema
-from app.tenancy.provisioning import provision
-from app.tenancy.spares import create_spare, list_spares, refill_spares, spare_marker
+from app.tenancy.schemas.catalog import describe_schema, diff_descriptions
+from app.tenancy.schemas.provisioning import provision
+from app.tenancy.schemas.spares import create_spare, list_spares, refill_spares, spare_marker
 
 
 async def _drop_all_spares() -> None:

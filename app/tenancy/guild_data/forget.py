@@ -1,8 +1,9 @@
 """A data-deletion request: remove one user's data from every guild schema and the shared one.
 
-Each guild is handled by :func:`app.tenancy.privacy.forget_user_in_bound_guild` (the tenant
-models' ``user_data`` policies) in its own binding and transaction, whatever the guild's
-status — a disabled or left guild still holds the user's data. A few guilds at a time; one
+Each guild is handled by
+:func:`app.tenancy.guild_data.privacy.forget_user_in_bound_guild` (the tenant models'
+``user_data`` policies) in its own binding and transaction, whatever the guild's status — a
+disabled or left guild still holds the user's data. A few guilds at a time; one
 guild failing is reported and the others go on, so a re-run finishes the job (it is
 idempotent).
 """
@@ -19,7 +20,7 @@ from app.models.shared import Tenant, User
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
 from app.tenancy.binding import guild_db
 from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.privacy import forget_user_in_bound_guild
+from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
 
 log = logging.getLogger(__name__)
 

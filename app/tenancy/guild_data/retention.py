@@ -24,8 +24,8 @@ from app.tenancy.config import SHARED_ALIAS
 from app.tenancy.errors import TenancyError, TenantNotFound
 from app.tenancy.listener import notify_status_change
 from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
-from app.tenancy.provisioning import advisory_key
 from app.tenancy.runtime import Tenancy, current_tenancy
+from app.tenancy.schemas.provisioning import advisory_key
 from app.tenancy.status import TenantState
 
 log = logging.getLogger(__name__)

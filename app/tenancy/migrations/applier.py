@@ -7,7 +7,7 @@ schema's ``aerich`` table, run its ``upgrade()`` SQL and record it, exactly as a
 The work for one schema is one SQL script (:func:`upgrade_script`), sent in one round trip:
 lock the schema, check its aerich state is what the caller planned from, run the pending
 files, record them, and keep the registry's ``schema_version`` in sync in the same
-transaction. The fleet runner (:mod:`app.tenancy.migrate_all`) sends these scripts batched
+transaction. The fleet runner (:mod:`app.tenancy.migrations.fleet`) sends these scripts batched
 over asyncpg; :func:`upgrade_schema` sends one through Tortoise.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from app.tenancy.migrations import (
+from app.tenancy.migrations.files import (
     MigrationFile,
     MigrationFileError,
     list_migrations,

@@ -1,6 +1,6 @@
 """Where the aerich migration files are and what they say (no database access here).
 
-Every migration is applied by Guildhall's own runner (:mod:`app.tenancy.migrator`), which
+Every migration is applied by Guildhall's own runner (:mod:`app.tenancy.migrations.applier`), which
 renders a file's SQL once and replays it into each schema. So a migration must be static SQL
 in one transaction: ``upgrade(db)`` may not query ``db`` and ``RUN_IN_TRANSACTION = False`` is
 refused (a schema would no longer migrate atomically).

@@ -24,9 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrate_report import MigrateReport, Observer, QuietObserver, SchemaResult, Status
-from app.tenancy.migrations import MigrationFile, MigrationFileError, list_migrations
-from app.tenancy.migrator import (
+from app.tenancy.migrations.applier import (
     GUARD_FUNCTION,
     STATE_CHANGED,
     SchemaPlan,
@@ -34,8 +32,16 @@ from app.tenancy.migrator import (
     plan_schema,
     upgrade_script,
 )
+from app.tenancy.migrations.files import MigrationFile, MigrationFileError, list_migrations
+from app.tenancy.migrations.report import (
+    MigrateReport,
+    Observer,
+    QuietObserver,
+    SchemaResult,
+    Status,
+)
+from app.tenancy.migrations.versions import asyncpg_fetch, read_registry
 from app.tenancy.naming import SHARED_SCHEMA, quote_any_schema, schema_for
-from app.tenancy.versions import asyncpg_fetch, read_registry
 
 #: Lock wait of a schema inside a batch. The schemas before it in the batch hold their locks
 #: until the batch commits, so a busy guild must not stall them for the full lock timeout: it

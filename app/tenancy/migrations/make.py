@@ -29,17 +29,17 @@ from aerich.utils import get_models_describe
 from tortoise import Tortoise, connections
 from tortoise.utils import get_schema_sql
 
-from app.tenancy.catalog import describe_schema, diff_descriptions
 from app.tenancy.config import SHARED_APP, SHARED_MODELS, TENANT_APP, TENANT_MODELS, ServerAddress
-from app.tenancy.migrations import (
+from app.tenancy.migrations.applier import plan_schema, upgrade_script
+from app.tenancy.migrations.files import (
     MigrationFile,
     MigrationFileError,
     list_migrations,
     migrations_root,
     upgrade_sql,
 )
-from app.tenancy.migrator import plan_schema, upgrade_script
 from app.tenancy.naming import quote_any_schema, scratch_schema
+from app.tenancy.schemas.catalog import describe_schema, diff_descriptions
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
 _SCRATCH_ALIAS = "scratch"

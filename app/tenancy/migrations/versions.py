@@ -18,7 +18,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP
-from app.tenancy.migrations import list_migrations
+from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import SCHEMA_PATTERN
 
 #: Runs one query with positional arguments and returns its rows as dicts.

@@ -2,7 +2,7 @@
 
 All of it happens in one transaction under an advisory lock on the guild id, so concurrent
 calls for one guild serialise, a second call finds the work done, and a failure midway rolls
-back the row and the schema together. A ready spare schema (:mod:`app.tenancy.spares`) is
+back the row and the schema together. A ready spare schema (:mod:`app.tenancy.schemas.spares`) is
 renamed to the guild's schema when there is one; a rollback renames it back.
 """
 
@@ -17,10 +17,10 @@ from tortoise.transactions import in_transaction
 from app.models.shared import Tenant
 from app.tenancy.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
-from app.tenancy.migrations import list_migrations
-from app.tenancy.migrator import record_versions
+from app.tenancy.migrations.applier import record_versions
+from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import parse_guild_id, quote_any_schema, quote_schema, schema_for
-from app.tenancy.spares import claim_spare, spare_marker
+from app.tenancy.schemas.spares import claim_spare, spare_marker
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ async def provision(
 
     ``ddl`` is the tenant app's schema SQL, unqualified; it runs with ``search_path`` set to
     the new schema. When ``use_spares`` and a spare schema at the head is ready
-    (:mod:`app.tenancy.spares`), it is renamed to the guild's schema instead and ``ddl`` is
+    (:mod:`app.tenancy.schemas.spares`), it is renamed to the guild's schema instead and ``ddl`` is
     not run. Raises :class:`ProvisioningError` (and leaves nothing behind: a claimed spare
     stays a spare) on failure.
     """

@@ -25,8 +25,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app.tenancy.config import SHARED_ALIAS, TENANT_APP
-from app.tenancy.migrations import list_migrations
-from app.tenancy.migrator import record_versions
+from app.tenancy.migrations.applier import record_versions
+from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, spare_schema
 
 log = logging.getLogger(__name__)
