@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from aerich.utils import decompress_dict
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[2]  # app/
 
 #: ``<number>_<timestamp>_<name>.py`` as aerich writes it. The runner puts versions into SQL
 #: literals, so anything else is refused rather than escaped.
