@@ -11,7 +11,9 @@ import pytest
 
 from app.models.tenant import Member, Note, Tag
 from app.tenancy import guild_db
-from app.tenancy.guild_data.importer import FORMAT, TransferError, export_guild, import_guild
+from app.tenancy.guild_data.export import export_guild
+from app.tenancy.guild_data.importer import import_guild
+from app.tenancy.guild_data.tables import FORMAT, TransferError
 from tests.tenancy.relation_models import Book, Label, Shelf
 
 
