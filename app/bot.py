@@ -22,8 +22,13 @@ from app.cogs._common import CommandInter
 from app.i18n import UserFacingError, localization_store, translate
 from app.log import guild_context
 from app.settings import Settings
-from app.tenancy import InvalidGuildId, Tenancy, TenantNotFound, TenantUnavailable
-from app.tenancy.outage import is_database_unavailable
+from app.tenancy import (
+    InvalidGuildId,
+    Tenancy,
+    TenantNotFound,
+    TenantUnavailable,
+    is_database_unavailable,
+)
 
 log = logging.getLogger(__name__)
 

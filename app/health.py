@@ -28,8 +28,7 @@ from aiohttp import web
 from tortoise import connections
 
 from app.settings import Settings
-from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.runtime import Tenancy
+from app.tenancy import SHARED_ALIAS, Tenancy
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from app.cli.run import run_command
 from app.cli.tenants import tenants_app
 from app.log import setup_logging
 from app.settings import SettingsError, load_settings
-from app.tenancy.errors import TenancyError
+from app.tenancy import TenancyError
 
 
 def _configure(ctx: typer.Context) -> None:
@@ -47,7 +47,7 @@ def _fail(message: str, code: int) -> None:
 
 def main() -> None:
     """Entry point of the ``guildhall`` console script and ``python -m app``."""
-    from app.postgres.embedded import EmbeddedPostgresError
+    from app.postgres import EmbeddedPostgresError
 
     try:
         cli(prog_name="guildhall")

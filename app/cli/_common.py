@@ -13,11 +13,7 @@ from rich.console import Console
 
 from app.models.shared import Tenant
 from app.settings import Settings, load_settings
-from app.tenancy.bootstrap import open_tenancy
-from app.tenancy.errors import InvalidGuildId
-from app.tenancy.naming import parse_guild_id
-from app.tenancy.runtime import Tenancy
-from app.tenancy.status import TenantState
+from app.tenancy import InvalidGuildId, Tenancy, TenantState, open_tenancy, parse_guild_id
 
 T = TypeVar("T")
 

@@ -25,13 +25,22 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
-from app.postgres.server import open_server
+from app.postgres import open_server
 from app.settings import load_settings
-from app.tenancy.config import ServerAddress
-from app.tenancy.migrations.files import MigrationFileError
-from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
-from app.tenancy.migrations.report import MigrateReport, SchemaResult
-from app.tenancy.migrations.versions import MigrationStatus, asyncpg_fetch, migration_status
+from app.tenancy import (
+    MakeMigrationError,
+    MakeMigrationResult,
+    MigrateOptions,
+    MigrateReport,
+    MigrationFileError,
+    MigrationStatus,
+    SchemaResult,
+    ServerAddress,
+    asyncpg_fetch,
+    make_migration,
+    migrate_all,
+    migration_status,
+)
 
 db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
 
@@ -326,7 +335,6 @@ def makemigrations_command(
     ] = None,
 ) -> None:
     """Write a new aerich migration for an app's model changes (diffed in a scratch schema)."""
-    from app.tenancy.migrations.make import MakeMigrationError, MakeMigrationResult, make_migration
 
     async def main() -> MakeMigrationResult:
         async with _server() as address:

@@ -17,11 +17,16 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import console, print_json, run
-from app.postgres.server import DatabaseServer, open_server
+from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
-from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations.files import list_migrations
-from app.tenancy.migrations.versions import asyncpg_fetch, migration_status
+from app.tenancy import (
+    SHARED_APP,
+    TENANT_APP,
+    ServerAddress,
+    asyncpg_fetch,
+    list_migrations,
+    migration_status,
+)
 
 Level = Literal["ok", "info", "warning", "error"]
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 from app.cli._common import CliError, run, tenancy_for
 from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
-from app.tenancy.guild_data.retention import retention_loop
-from app.tenancy.migrations.versions import report_pending_migrations
+from app.tenancy import report_pending_migrations, retention_loop
 
 if TYPE_CHECKING:
     from app.bot import GuildhallBot

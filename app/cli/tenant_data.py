@@ -13,9 +13,7 @@ import typer
 from rich.table import Table
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
-from app.tenancy.guild_data.export import export_guild
-from app.tenancy.guild_data.importer import import_guild
-from app.tenancy.guild_data.retention import RetentionReport, purge_tenant, sweep_left_before
+from app.tenancy import RetentionReport, export_guild, import_guild, purge_tenant, sweep_left_before
 
 
 def export_command(

@@ -8,12 +8,7 @@ import typer
 from rich.table import Table
 
 from app.cli._common import CliError, console, print_json, run, tenancy_for
-from app.tenancy.guild_data.forget import (
-    DEFAULT_JOBS,
-    ForgetReport,
-    forget_user_everywhere,
-    parse_user_id,
-)
+from app.tenancy import FORGET_DEFAULT_JOBS, ForgetReport, forget_user_everywhere, parse_user_id
 
 users_app = typer.Typer(help="Users across guilds: data-deletion requests.", no_args_is_help=True)
 
@@ -56,7 +51,7 @@ def forget_command(
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: the data is deleted for good.")] = (
         False
     ),
-    jobs: Annotated[int, typer.Option(min=1, max=32, help="Guilds at once.")] = DEFAULT_JOBS,
+    jobs: Annotated[int, typer.Option(min=1, max=32, help="Guilds at once.")] = FORGET_DEFAULT_JOBS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Delete (or anonymise) a user's data in every guild, any status, and in shared.

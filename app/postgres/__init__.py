@@ -1,3 +1,15 @@
 """The PostgreSQL server Guildhall runs on: an external one named by ``DATABASE_URL``, or the
-embedded one it starts itself (``embedded``). Imports nothing from the tenancy core's runtime
-or from disnake."""
+embedded one it starts itself (``embedded``: lifecycle, crash recovery, socket hardening,
+error text). Importing it starts nothing and imports nothing from disnake."""
+
+from app.postgres.embedded import EmbeddedPostgresError, EmbeddedServer, start_embedded
+from app.postgres.server import DatabaseServer, open_server, temporary_database
+
+__all__ = [
+    "DatabaseServer",
+    "EmbeddedPostgresError",
+    "EmbeddedServer",
+    "open_server",
+    "start_embedded",
+    "temporary_database",
+]

@@ -1,10 +1,21 @@
 """Everything about guild schemas. Imports nothing from disnake.
 
-The public surface: :func:`guild_db` (the binding cogs use), :class:`Tenancy` (the running
-core), the naming functions and the typed errors.
+This package is the one import surface for the cogs, the bot, the health endpoint and the CLI
+(an import-linter contract in pyproject.toml forbids them the sub-modules). Inside it:
+
+- ``binding``, ``runtime``, ``clients``, ``status``, ``listener``, ``outage``, ``config``: how a
+  cog reaches its guild's data (``async with guild_db(guild_id)``) and the running core;
+- ``naming``, ``errors``, ``bootstrap``: schema names, typed errors, starting the core;
+- ``schemas``: provisioning guild schemas and the spare-schema pool;
+- ``migrations``: how a migration reaches every guild;
+- ``guild_data``: export / import, data-deletion requests, retention of guilds that left.
+
+The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 """
 
 from app.tenancy.binding import guild_db
+from app.tenancy.bootstrap import open_tenancy
+from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
 from app.tenancy.errors import (
     InvalidGuildId,
     ProvisioningError,
@@ -12,18 +23,74 @@ from app.tenancy.errors import (
     TenantNotFound,
     TenantUnavailable,
 )
+from app.tenancy.guild_data.export import export_guild
+from app.tenancy.guild_data.forget import DEFAULT_JOBS as FORGET_DEFAULT_JOBS
+from app.tenancy.guild_data.forget import ForgetReport, forget_user_everywhere, parse_user_id
+from app.tenancy.guild_data.importer import import_guild
+from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
+from app.tenancy.guild_data.retention import (
+    RetentionReport,
+    purge_tenant,
+    retention_loop,
+    sweep_left_before,
+)
+from app.tenancy.migrations.files import MigrationFileError, list_migrations
+from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
+from app.tenancy.migrations.make import MakeMigrationError, MakeMigrationResult, make_migration
+from app.tenancy.migrations.report import MigrateReport, SchemaResult
+from app.tenancy.migrations.versions import (
+    MigrationStatus,
+    asyncpg_fetch,
+    migration_status,
+    report_pending_migrations,
+)
 from app.tenancy.naming import parse_guild_id, schema_for
+from app.tenancy.outage import is_database_unavailable
 from app.tenancy.runtime import Tenancy, current_tenancy
+from app.tenancy.schemas.usage import schema_size
+from app.tenancy.status import TenantState
 
 __all__ = [
+    "FORGET_DEFAULT_JOBS",
+    "SHARED_ALIAS",
+    "SHARED_APP",
+    "TENANT_APP",
+    "ForgetReport",
     "InvalidGuildId",
+    "MakeMigrationError",
+    "MakeMigrationResult",
+    "MigrateOptions",
+    "MigrateReport",
+    "MigrationFileError",
+    "MigrationStatus",
     "ProvisioningError",
+    "RetentionReport",
+    "SchemaResult",
+    "ServerAddress",
     "Tenancy",
     "TenancyError",
     "TenantNotFound",
+    "TenantState",
     "TenantUnavailable",
+    "asyncpg_fetch",
     "current_tenancy",
+    "export_guild",
+    "forget_user_everywhere",
+    "forget_user_in_bound_guild",
     "guild_db",
+    "import_guild",
+    "is_database_unavailable",
+    "list_migrations",
+    "make_migration",
+    "migrate_all",
+    "migration_status",
+    "open_tenancy",
     "parse_guild_id",
+    "parse_user_id",
+    "purge_tenant",
+    "report_pending_migrations",
+    "retention_loop",
     "schema_for",
+    "schema_size",
+    "sweep_left_before",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from app.models.shared import User
-from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
+from app.tenancy import forget_user_in_bound_guild
 
 
 async def forget_here(user_id: int) -> dict[str, int]:

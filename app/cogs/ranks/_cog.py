@@ -26,8 +26,7 @@ from app.cogs.ranks import _store as ranks
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
 from app.i18n import localized
 from app.log import guild_context
-from app.tenancy import TenancyError, guild_db
-from app.tenancy.outage import is_database_unavailable
+from app.tenancy import TenancyError, guild_db, is_database_unavailable
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,7 @@ from app.cogs._common import AnyInter, CommandInter, reply, shown, tr
 from app.cogs.tenant import _store as store
 from app.i18n import UserFacingError, localized
 from app.models.shared import Tenant
-from app.tenancy import TenantNotFound, guild_db, parse_guild_id
-from app.tenancy.status import TenantState
+from app.tenancy import TenantNotFound, TenantState, guild_db, parse_guild_id
 
 if TYPE_CHECKING:
     from app.bot import GuildhallBot

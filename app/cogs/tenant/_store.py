@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models.tenant import Member, Note, Tag
-from app.tenancy.schemas.usage import schema_size
+from app.tenancy import schema_size
 
 
 @dataclass(frozen=True)
