@@ -26,11 +26,11 @@ import asyncio
 import logging
 
 from app.bot import GuildhallBot
+from app.models.shared import Tenant, TenantStatus
 from app.settings import Settings
 from app.tenancy import Tenancy
 from bench._support import describe_ms, scratch_tenancy
-from tests.e2e.fakediscord import FakeDiscord, FakeGuild, running_bot
-from tests.e2e.world import wait_provisioned
+from bench.fakediscord import FakeDiscord, FakeGuild, running_bot
 
 MEMBER = 600_000_000_000_000_001
 TAG = "bench"
@@ -49,6 +49,15 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+async def _wait_active(guild_id: int, timeout_s: float) -> None:
+    """Wait until the guild's registry row is active (the bot provisions it in a task)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if await Tenant.exists(guild_id=guild_id, status=TenantStatus.ACTIVE):
+                return
+            await asyncio.sleep(0.01)
+
+
 async def run(count: int, warmup: int) -> None:
     """Start a scratch tenancy, the fake and the bot; time both series."""
     async with scratch_tenancy(cache_size=8, pool_max=2) as tenancy:
@@ -56,7 +65,7 @@ async def run(count: int, warmup: int) -> None:
         guild = fake.add_guild(name="Bench Guild")
         bot = GuildhallBot(Settings(_env_file=None), tenancy, guild_ready_timeout=0.05)  # type: ignore[call-arg]
         async with fake, running_bot(fake, bot):
-            await wait_provisioned([guild.id], timeout_s=30)
+            await _wait_active(guild.id, timeout_s=30)
             created = await fake.slash(
                 guild.id,
                 MEMBER,

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.tenancy import Tenancy
-from tests.e2e.fakediscord import FakeGuild
+from bench.fakediscord import FakeGuild
 from tests.e2e.world import (
     ALICE,
     APP_OWNER,

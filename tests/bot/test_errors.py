@@ -13,8 +13,8 @@ from app.cogs.tags import _store as tag_store
 from app.log import GuildIdFilter
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.outage import is_database_unavailable
+from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, World
-from tests.e2e.fakediscord import FakeGuild
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.models.tenant import Note
+from bench.fakediscord import MODERATE_MEMBERS, FakeDiscordError, FakeGuild
 from tests.bot.conftest import ALICE, BOB, MOD, World
-from tests.e2e.fakediscord import MODERATE_MEMBERS, FakeDiscordError, FakeGuild
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ import pytest
 from app.models.privacy import GHOST_USER_ID
 from app.models.shared import User
 from app.models.tenant import Member, Note, Tag
+from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, BOB, MOD, World, eventually
-from tests.e2e.fakediscord import FakeGuild
 
 pytestmark = pytest.mark.e2e
 

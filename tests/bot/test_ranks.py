@@ -6,8 +6,8 @@ import pytest
 
 from app.models.shared import User
 from app.models.tenant import Member
+from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, BOB, World, eventually
-from tests.e2e.fakediscord import FakeGuild
 
 pytestmark = pytest.mark.e2e
 

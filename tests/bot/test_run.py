@@ -13,8 +13,8 @@ import pytest
 
 from app.tenancy import Tenancy
 from app.tenancy.config import ServerAddress
+from bench.fakediscord import FakeDiscord
 from tests.bot.conftest import ALICE, APP_OWNER, eventually, tenant_of
-from tests.e2e.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 

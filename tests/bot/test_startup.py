@@ -10,8 +10,8 @@ import pytest
 from app.bot import feature_extensions
 from app.models.shared import TenantStatus
 from app.tenancy import Tenancy
+from bench.fakediscord import FakeDiscord, collect_bot_errors, running_bot
 from tests.bot.conftest import APP_OWNER, make_bot, tenant_of
-from tests.e2e.fakediscord import FakeDiscord, collect_bot_errors, running_bot
 from tests.e2e.world import wait_provisioned
 
 pytestmark = pytest.mark.e2e

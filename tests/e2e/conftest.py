@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.tenancy import Tenancy
-from tests.e2e.fakediscord import BotErrorCollector, FakeDiscord, FakeGuild
+from bench.fakediscord import BotErrorCollector, FakeDiscord, FakeGuild
 from tests.e2e.world import World, open_world
 
 

@@ -13,7 +13,7 @@ import disnake
 import pytest
 from disnake.ext import commands
 
-from .fakediscord import (
+from bench.fakediscord import (
     ADMINISTRATOR,
     MANAGE_MESSAGES,
     BotErrorCollector,

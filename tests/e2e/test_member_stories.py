@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.models.tenant import Member
-from tests.e2e.fakediscord import FakeGuild
+from bench.fakediscord import FakeGuild
 from tests.e2e.world import ALICE, BOB, World, eventually, sql_rows
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ import pytest
 from app.models.tenant import Member
 from app.tenancy import Tenancy, guild_db
 from app.tenancy.config import ServerAddress
+from bench.fakediscord import FakeDiscord, FakeGuild
 from tests.e2e.conftest import DiscordWatch
-from tests.e2e.fakediscord import FakeDiscord, FakeGuild
 from tests.e2e.guildhall_process import (
     START_TIMEOUT_S,
     GuildhallProcess,

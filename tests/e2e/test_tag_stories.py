@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.fakediscord import FakeGuild
+from bench.fakediscord import FakeGuild
 from tests.e2e.world import ALICE, BOB, World, sql_rows
 
 pytestmark = pytest.mark.e2e

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models.shared import TenantStatus
-from tests.e2e.fakediscord import ADMINISTRATOR, FakeGuild
+from bench.fakediscord import ADMINISTRATOR, FakeGuild
 from tests.e2e.world import ALICE, APP_OWNER, BOB, EXTRA_OWNER, World, sql_rows, tenant_of
 
 pytestmark = pytest.mark.e2e

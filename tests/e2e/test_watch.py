@@ -5,8 +5,8 @@ from __future__ import annotations
 import disnake
 import pytest
 
+from bench.fakediscord import FakeGuild
 from tests.e2e.conftest import DiscordWatch
-from tests.e2e.fakediscord import FakeGuild
 from tests.e2e.world import ALICE, World
 
 pytestmark = pytest.mark.e2e

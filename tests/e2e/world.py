@@ -25,7 +25,7 @@ from app.settings import Settings
 from app.tenancy import Tenancy, guild_db
 from app.tenancy.config import SHARED_ALIAS
 from app.tenancy.naming import quote_schema, schema_for
-from tests.e2e.fakediscord import (
+from bench.fakediscord import (
     BotErrorCollector,
     FakeDiscord,
     FakeGuild,
@@ -33,7 +33,7 @@ from tests.e2e.fakediscord import (
     collect_bot_errors,
     running_bot,
 )
-from tests.e2e.fakediscord.models import new_snowflake
+from bench.fakediscord.models import new_snowflake
 
 T = TypeVar("T")
 
