@@ -76,7 +76,7 @@ class Tenancy:
         spare_schemas: int = 0,
     ) -> None:
         self.address = address
-        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.schemas.spares`); 0: none.
+        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.spares`); 0: none.
         self.spare_schemas = spare_schemas
         # The background refill (a strong reference, so it is not collected mid-flight) and
         # whether another pass was asked for while it ran.
