@@ -18,7 +18,6 @@ reports it in :attr:`HealthServer.port` (tests).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -103,7 +102,7 @@ class HealthServer:
             "status": "ok" if ok else "degraded",
             "gateway": gateway,
             "database": database,
-            "cache": dataclasses.asdict(self._tenancy.clients.stats()),
+            "cache": self._tenancy.connections.stats().as_dict(),
         }
         return (200 if ok else 503), body
 

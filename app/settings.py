@@ -6,14 +6,14 @@ value stops the program with one line naming the variable (see :func:`load_setti
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
+from app.tenancy.connections.budget import MIN_BUDGET, ConnectionBudget
 
 
 class SettingsError(ValueError):
@@ -31,9 +31,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str = "https://discord.com/api/v10"
-    # 40 x 2 connections + the shared pool and listener stay under a stock server's 97.
-    tenant_cache_size: int = Field(default=40, ge=1, le=10_000)
-    tenant_pool_max: int = Field(default=2, ge=1, le=100)
+    # Every connection of one process. 40 leaves a stock server (97 usable) room for a second
+    # process and the CLI; app/tenancy/connections/budget.py shares it out.
+    db_connection_budget: int = Field(default=40, ge=MIN_BUDGET, le=10_000)
+    # Pinned (hot) guilds; unset: derived from the budget. Connections per pinned guild.
+    tenant_cache_size: int | None = Field(default=None, ge=0, le=10_000)
+    tenant_pool_max: int = Field(default=1, ge=1, le=100)
     tenant_idle_seconds: float = Field(default=300.0, gt=0)
     tenant_retention_days: int = Field(default=30, ge=0)
     tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
@@ -77,10 +80,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
-    @cached_property
-    def connection_budget(self) -> int:
-        """Server connections the per-guild client cache may hold at most."""
-        return self.tenant_cache_size * self.tenant_pool_max
+    @model_validator(mode="after")
+    def _check_budget(self) -> Settings:
+        self.connection_budget()  # a split that does not fit fails at start, naming the knobs
+        return self
+
+    def connection_budget(self) -> ConnectionBudget:
+        """How this process's ``DB_CONNECTION_BUDGET`` connections are shared out."""
+        return ConnectionBudget.split(
+            self.db_connection_budget,
+            pinned_pool_max=self.tenant_pool_max,
+            pinned_slots=self.tenant_cache_size,
+        )
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -89,5 +100,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        if not error["loc"]:  # a check across settings: its message names them
+            message = str(error["msg"]).removeprefix("Value error, ")
+            raise SettingsError(f"settings are invalid: {message}") from None
+        name = str(error["loc"][0]).upper()
         raise SettingsError(f"setting {name} is invalid: {error['msg']}") from None

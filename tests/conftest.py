@@ -18,6 +18,7 @@ import pytest
 
 from app.postgres.server import temporary_database
 from app.tenancy.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
+from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.runtime import Tenancy
 
@@ -55,9 +56,9 @@ async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress
 @pytest.fixture(scope="session")
 async def tenancy(database: ServerAddress) -> AsyncIterator[Tenancy]:
     """The tenancy core, started on the test database with the shared schema migrated."""
-    core = Tenancy(
-        database, cache_size=8, pool_max=2, idle_seconds=60, tenant_models=TEST_TENANT_MODELS
-    )
+    # Small on purpose: 4 pinned guilds of 2 connections, the rest on the shared tier.
+    budget = ConnectionBudget.split(24, pinned_pool_max=2, pinned_slots=4)
+    core = Tenancy(database, budget=budget, idle_seconds=60, tenant_models=TEST_TENANT_MODELS)
     await core.start()
     await migrate_shared(SHARED_ALIAS)
     try:

@@ -48,8 +48,7 @@ async def tenancy_for(
     async with open_tenancy(
         database_url=settings.database_url,
         data_dir=settings.data_dir,
-        cache_size=settings.tenant_cache_size,
-        pool_max=settings.tenant_pool_max,
+        budget=settings.connection_budget(),
         idle_seconds=settings.tenant_idle_seconds,
         listen=listen,
         spare_schemas=settings.tenant_spare_schemas if listen else 0,

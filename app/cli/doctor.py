@@ -20,6 +20,7 @@ from app.cli._common import console, print_json, run
 from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
 from app.tenancy import (
+    FIXED_CONNECTIONS,
     SHARED_APP,
     TENANT_APP,
     ServerAddress,
@@ -30,10 +31,6 @@ from app.tenancy import (
 
 Level = Literal["ok", "info", "warning", "error"]
 
-#: The shared Tortoise pool's size (``tortoise_config(shared_pool_max=10)``) and the status
-#: listener's one connection: both come on top of the per-guild cache.
-SHARED_POOL = 10
-LISTENER = 1
 #: Above this share of the server's connections, say there is little room left.
 BUDGET_WARN = 0.8
 #: ``pg_dump`` locks every table: past ~3k guild schemas at the stock 64 locks per
@@ -182,35 +179,53 @@ async def lock_findings(conn: Any, guilds: int) -> list[Finding]:
     ]
 
 
-async def budget_finding(conn: Any, settings: Settings) -> Finding:
-    """Does one bot process's connection budget fit the server's connections?"""
-    row = await conn.fetchrow(
-        "SELECT current_setting('max_connections')::int AS max, "
-        "current_setting('superuser_reserved_connections')::int AS su, "
-        "coalesce(current_setting('reserved_connections', true), '0')::int AS reserved"
-    )
+_LIMITS = """
+SELECT current_setting('max_connections')::int AS max,
+       current_setting('superuser_reserved_connections')::int AS su,
+       coalesce(current_setting('reserved_connections', true), '0')::int AS reserved,
+       (SELECT datconnlimit FROM pg_database WHERE datname = current_database()) AS db_limit,
+       (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user) AS role_limit,
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser
+"""
+
+
+def _connection_limits(row: Any) -> tuple[int, list[str]]:
+    """The connections one process may really open, and what limits them."""
     available = row["max"] - row["su"] - row["reserved"]
-    cache, pool = settings.tenant_cache_size, settings.tenant_pool_max
-    need = cache * pool + SHARED_POOL + LISTENER
+    limits = [f"max_connections {row['max']} - {row['max'] - available} reserved"]
+    # Superusers are exempt from both per-database and per-role limits.
+    if not row["superuser"]:
+        for name, limit in (("database", row["db_limit"]), ("role", row["role_limit"])):
+            if limit is not None and limit >= 0:
+                limits.append(f"{name} CONNECTION LIMIT {limit}")
+                available = min(available, limit)
+    return available, limits
+
+
+async def budget_finding(conn: Any, settings: Settings) -> Finding:
+    """Does one bot process's connection budget fit what the server lets this login open?"""
+    available, limits = _connection_limits(await conn.fetchrow(_LIMITS))
+    budget = settings.connection_budget()
+    need = budget.used
     detail = (
-        f"{need} connections per bot process (TENANT_CACHE_SIZE {cache} x TENANT_POOL_MAX "
-        f"{pool} + shared pool {SHARED_POOL} + listener {LISTENER}) of the server's "
-        f"{available} (max_connections {row['max']} - {row['max'] - available} reserved)"
+        f"{need} connections per bot process (DB_CONNECTION_BUDGET: {budget.pinned_slots} "
+        f"pinned guilds x {budget.pinned_pool_max} + shared tier {budget.shared_tier} + "
+        f"registry {budget.registry_pool} + listener and sentinel {FIXED_CONNECTIONS}) "
+        f"of the {available} this login may open ({', '.join(limits)})"
     )
-    fitting = max((available - SHARED_POOL - LISTENER) // pool, 0)
     if need > available:
         return Finding(
             "connections",
             "error",
             f"over budget: {detail}",
-            f"lower TENANT_CACHE_SIZE to {fitting} or less, or raise max_connections",
+            f"lower DB_CONNECTION_BUDGET to {available} or less, or raise the limit",
         )
     if need > BUDGET_WARN * available:
         return Finding(
             "connections",
             "warning",
             f"little headroom: {detail}; migrations, the CLI and a second process need some too",
-            f"lower TENANT_CACHE_SIZE (e.g. {int(fitting * BUDGET_WARN)}) or raise max_connections",
+            f"lower DB_CONNECTION_BUDGET (e.g. {int(available * BUDGET_WARN)}) or raise the limit",
         )
     return Finding("connections", "ok", detail)
 

@@ -16,6 +16,7 @@ The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 from app.tenancy.binding import guild_db
 from app.tenancy.bootstrap import open_tenancy
 from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.budget import FIXED_CONNECTIONS, ConnectionBudget
 from app.tenancy.errors import (
     InvalidGuildId,
     ProvisioningError,
@@ -51,10 +52,12 @@ from app.tenancy.schemas.usage import schema_size
 from app.tenancy.status import TenantState
 
 __all__ = [
+    "FIXED_CONNECTIONS",
     "FORGET_DEFAULT_JOBS",
     "SHARED_ALIAS",
     "SHARED_APP",
     "TENANT_APP",
+    "ConnectionBudget",
     "ForgetReport",
     "InvalidGuildId",
     "MakeMigrationError",

@@ -1,9 +1,13 @@
 """The one way to reach a guild's data: ``async with guild_db(guild_id): ...``.
 
-The binding checks that the guild may be served, leases its client from the cache and binds
-it under the tenant alias for the current task only (Tortoise's context-local connections),
-so every ORM path — including the ones that silently use the static connection (FACTS.md) —
-runs against this guild's schema. The binding is always undone on exit.
+The binding checks that the guild may be served, leases a connection bound to the guild's
+schema (pinned or shared tier, :mod:`app.tenancy.connections`) and binds a client over it
+under the tenant alias for the current task only (Tortoise's context-local connections), so
+every ORM path — including the ones that silently use the static "tenant" connection
+(docs/library-behaviour.md, "Tortoise: silent fallbacks") — runs against this guild's schema.
+The binding is always undone on exit, and the client is revoked: a task started inside the
+block that queries after the block ended gets
+:class:`~app.tenancy.connections.leased.LeaseEnded`.
 """
 
 from __future__ import annotations
@@ -35,12 +39,11 @@ async def guild_db(
     state = await tenancy.statuses.get(guild_id)
     if require_active:
         state.ensure_available()
-    client = await tenancy.clients.acquire(guild_id)
-    token = connections.set(TENANT_ALIAS, client)
-    log_token = current_guild_id.set(guild_id)
-    try:
-        yield client
-    finally:
-        current_guild_id.reset(log_token)
-        connections.reset(token)
-        await tenancy.clients.release(guild_id, client)
+    async with tenancy.connections.lease(guild_id) as client:
+        token = connections.set(TENANT_ALIAS, client)
+        log_token = current_guild_id.set(guild_id)
+        try:
+            yield client
+        finally:
+            current_guild_id.reset(log_token)
+            connections.reset(token)

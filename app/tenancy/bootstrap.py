@@ -11,6 +11,7 @@ from tortoise import connections
 
 from app.postgres.server import DatabaseServer, open_server
 from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.migrations.applier import applied_versions, migrate_shared
 from app.tenancy.runtime import Tenancy
 
@@ -27,8 +28,7 @@ async def open_tenancy(
     *,
     database_url: str | None,
     data_dir: Path,
-    cache_size: int = 50,
-    pool_max: int = 2,
+    budget: ConnectionBudget | None = None,
     idle_seconds: float = 300.0,
     listen: bool = False,
     spare_schemas: int = 0,
@@ -43,8 +43,7 @@ async def open_tenancy(
     server: DatabaseServer = await open_server(database_url, data_dir)
     tenancy = Tenancy(
         server.address,
-        cache_size=cache_size,
-        pool_max=pool_max,
+        budget=budget,
         idle_seconds=idle_seconds,
         listen=listen,
         spare_schemas=spare_schemas,

@@ -1,4 +1,4 @@
-"""The running tenancy core: Tortoise, the per-guild client cache, statuses, the listener.
+"""The running tenancy core: Tortoise, the guild connection tiers, statuses, the listener.
 
 One :class:`Tenancy` is started per process (bot, CLI command, benchmark) and registered as the
 active one, which is what :func:`app.tenancy.binding.guild_db` uses.
@@ -16,19 +16,21 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 from tortoise.utils import get_schema_sql
 
 from app.models.shared import Tenant, TenantStatus
 from app.postgres.server import DatabaseServer
-from app.tenancy.clients import ClientCache
 from app.tenancy.config import (
     SHARED_ALIAS,
     TENANT_ALIAS,
     ServerAddress,
     tortoise_config,
 )
+from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.router import GuildConnections
+from app.tenancy.connections.session import init_session, reset_session
+from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 _active: Tenancy | None = None
 
-#: ``application_name`` of per-guild connections, so pg_stat_activity can count them.
+#: ``application_name`` of pinned per-guild connections, so pg_stat_activity can count them.
 GUILD_APPLICATION_NAME = "guildhall-guild"
 
 
@@ -68,8 +70,7 @@ class Tenancy:
         self,
         address: ServerAddress,
         *,
-        cache_size: int = 50,
-        pool_max: int = 2,
+        budget: ConnectionBudget | None = None,
         idle_seconds: float = 300.0,
         tenant_models: list[str] | None = None,
         listen: bool = True,
@@ -82,10 +83,19 @@ class Tenancy:
         # whether another pass was asked for while it ran.
         self._refill_task: asyncio.Task[None] | None = None
         self._refill_again = False
-        self.pool_max = pool_max
-        self.clients = ClientCache(self.new_client, capacity=cache_size, idle_seconds=idle_seconds)
+        #: How this process's connections are shared out (one budget bounds them all).
+        self.budget = budget or ConnectionBudget.split(40)
+        self._idle_seconds = idle_seconds
+        self.connections = GuildConnections.create(
+            self.budget,
+            SharedTier(address, size=self.budget.shared_tier),
+            self.new_client,
+            idle_seconds=idle_seconds,
+        )
         self.statuses = StatusCache()
-        self._config = tortoise_config(address, tenant_models=tenant_models)
+        self._config = tortoise_config(
+            address, shared_pool_max=self.budget.registry_pool, tenant_models=tenant_models
+        )
         self._listener = StatusListener(address.dsn, self.forget) if listen else None
         self._ddl: str | None = None
         #: The server this tenancy runs on, when opened through ``open_tenancy``.
@@ -95,11 +105,6 @@ class Tenancy:
     def config(self) -> dict[str, Any]:
         """The Tortoise configuration this tenancy started with."""
         return self._config
-
-    @property
-    def listener_connected(self) -> bool | None:
-        """Whether cross-process status changes are being heard (None: not listening)."""
-        return None if self._listener is None else self._listener.connected.is_set()
 
     @property
     def tenant_ddl(self) -> str:
@@ -114,10 +119,11 @@ class Tenancy:
         With ``spare_schemas`` > 0, a refill of the spare schemas starts in the background.
         """
         global _active
-        # Global fallback: the bot handles each gateway event in its own task (FACTS.md).
+        # Global fallback: the bot handles each gateway event in its own task, and Tortoise's
+        # context would be invisible to them (docs/library-behaviour.md, "Tortoise: context").
         await Tortoise.init(config=self._config, _enable_global_fallback=True)
         self._ddl = get_schema_sql(connections.get(TENANT_ALIAS), safe=False)
-        self.clients.start_reaper()
+        await self.connections.start(reap_every=max(self._idle_seconds / 2, 0.05))
         if self._listener is not None:
             self._listener.start()
         _active = self
@@ -134,17 +140,24 @@ class Tenancy:
             self._refill_task = None
         if self._listener is not None:
             await self._listener.stop()
-        await self.clients.close()
+        await self.connections.close()
         await Tortoise.close_connections()
         if _active is self:
             _active = None
 
-    def new_client(self, guild_id: int) -> BaseDBAsyncClient:
+    def new_client(self, guild_id: int) -> AsyncpgDBClient:
         """A new, not yet connected client whose connections are pinned to the guild schema."""
-        # Named exactly like the tenant alias (FACTS.md); the pool opens at the first query.
-        credentials = self.address.credentials(schema_for(guild_id), maxsize=self.pool_max)
+        # Named exactly like the tenant alias: with any other name in_transaction runs outside
+        # the transaction (docs/library-behaviour.md, "Tortoise: connection names").
+        credentials = self.address.credentials(
+            schema_for(guild_id), minsize=1, maxsize=self.budget.pinned_pool_max
+        )
         return AsyncpgDBClient(
-            connection_name=TENANT_ALIAS, application_name=GUILD_APPLICATION_NAME, **credentials
+            connection_name=TENANT_ALIAS,
+            application_name=GUILD_APPLICATION_NAME,
+            init=init_session,
+            reset=reset_session,
+            **credentials,
         )
 
     # --- provisioning -------------------------------------------------------------------
@@ -287,7 +300,7 @@ class Tenancy:
         """Drop cached state of one guild (or of all): its status, and its client."""
         self.statuses.invalidate(guild_id)
         if guild_id is not None:
-            await self.clients.evict(guild_id)
+            self.connections.evict(guild_id)
 
     async def _change(self, guild_id: int, apply: Callable[[Tenant], None]) -> Tenant:
         """Lock the guild's row, ``apply`` the change to it, save, announce, drop cached state.

@@ -58,10 +58,13 @@ async def test_unreachable_database_gets_a_try_again_reply(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """When the guild's connections cannot be opened, the user is told to try again later."""
-    await world.slash(guild, ALICE, "tag", "list")  # status cached, client cached
-    # New clients now point at a port nobody listens on; drop the working one.
-    monkeypatch.setattr(world.tenancy, "address", replace(world.tenancy.address, port=1))
-    await world.tenancy.clients.evict(guild.id)
+    await world.slash(guild, ALICE, "tag", "list")  # status cached
+    # Both tiers now open their connections on a port nobody listens on.
+    dead = replace(world.tenancy.address, port=1)
+    monkeypatch.setattr(world.tenancy, "address", dead)
+    unreachable = await asyncpg.create_pool(dead.dsn, min_size=0, max_size=1)
+    monkeypatch.setattr(world.tenancy.connections.shared, "_pool", unreachable)
+    world.tenancy.connections.evict(guild.id)
     try:
         with caplog.at_level(logging.WARNING, logger="app"):
             reply = await world.slash(guild, ALICE, "tag", "list")
@@ -75,7 +78,7 @@ async def test_unreachable_database_gets_a_try_again_reply(
         )
     finally:
         monkeypatch.undo()
-        await world.tenancy.clients.evict(guild.id)
+        await unreachable.close()
     ok = await world.slash(guild, ALICE, "tag", "list")
     assert ok.content == "This server has no tags yet. Create one with /tag create."
 

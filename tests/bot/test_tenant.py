@@ -41,7 +41,7 @@ async def test_status_shows_schema_state_rows_size_and_cache(
     assert lines[3] == "Rows — members: 0, tags: 1, notes: 0"
     assert lines[4].startswith("Schema size: ")
     assert lines[4].endswith("KiB")
-    assert lines[5].startswith("Client cache — hits: ")
+    assert lines[5].startswith("Connections — pinned hits: ")
 
 
 async def test_status_accepts_another_guilds_id(world: World, guild: FakeGuild) -> None:

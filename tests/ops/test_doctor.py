@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -37,7 +38,6 @@ def _by_check(findings) -> dict:
 
 async def test_cli_doctor_on_a_healthy_database_exits_0(cli) -> None:
     """Token set, database reachable, shared at head: exit 0, every finding in the JSON."""
-    # The defaults (50 x 2 + 11) do not fit a stock server's 97 connections: see the next test.
     result = await cli("doctor", "--json", DISCORD_TOKEN=TOKEN, TENANT_CACHE_SIZE="20")
     report = json.loads(result.stdout)
     checks = {f["check"]: f for f in report["findings"]}
@@ -52,11 +52,11 @@ async def test_cli_doctor_on_a_healthy_database_exits_0(cli) -> None:
 
 
 async def test_cli_doctor_reports_missing_token_and_budget_with_fixes(cli) -> None:
-    """No token and a cache too big for the server: errors naming the fix; exit 1."""
-    result = await cli("doctor", TENANT_CACHE_SIZE="5000", TENANT_POOL_MAX="2")
+    """No token and a budget too big for the server: errors naming the fix; exit 1."""
+    result = await cli("doctor", DB_CONNECTION_BUDGET="5000")
     assert result.code == 1
     assert "DISCORD_TOKEN is not set" in result.stdout
-    assert "over budget" in result.stdout and "lower TENANT_CACHE_SIZE" in result.stdout
+    assert "over budget" in result.stdout and "lower DB_CONNECTION_BUDGET" in result.stdout
 
 
 async def test_cli_doctor_unreachable_database(cli) -> None:
@@ -114,19 +114,37 @@ async def test_connection_budget_levels(tenancy) -> None:
             "SELECT current_setting('max_connections')::int "
             "- current_setting('superuser_reserved_connections')::int"
         )
-        fits = await budget_finding(conn, load_settings(tenant_cache_size=1, tenant_pool_max=1))
-        tight = await budget_finding(
-            conn, load_settings(tenant_cache_size=available - 12, tenant_pool_max=1)
-        )
-        over = await budget_finding(
-            conn, load_settings(tenant_cache_size=available, tenant_pool_max=1)
-        )
+        fits = await budget_finding(conn, load_settings(db_connection_budget=12))
+        tight = await budget_finding(conn, load_settings(db_connection_budget=available - 1))
+        over = await budget_finding(conn, load_settings(db_connection_budget=available + 1))
     finally:
         await conn.close()
     assert fits.level == "ok" and "12 connections per bot process" in fits.message
     assert tight.level == "warning"
     assert over.level == "error"
-    assert f"lower TENANT_CACHE_SIZE to {available - 11} or less" in over.fix
+    assert f"lower DB_CONNECTION_BUDGET to {available} or less" in over.fix
+
+
+async def test_connection_budget_counts_the_database_connection_limit(tenancy) -> None:
+    """A database CONNECTION LIMIT below the budget is an error for a non-superuser login."""
+    role = f"{tenancy.address.database}_limited"
+    admin = await asyncpg.connect(tenancy.address.dsn)
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        await admin.execute(f'ALTER DATABASE "{tenancy.address.database}" CONNECTION LIMIT 20')
+        limited = await asyncpg.connect(replace(tenancy.address, user=role).dsn)
+        try:
+            over = await budget_finding(limited, load_settings(db_connection_budget=40))
+            fits = await budget_finding(limited, load_settings(db_connection_budget=12))
+        finally:
+            await limited.close()
+    finally:
+        await admin.execute(f'ALTER DATABASE "{tenancy.address.database}" CONNECTION LIMIT -1')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
+    assert over.level == "error" and "database CONNECTION LIMIT 20" in over.message
+    assert "lower DB_CONNECTION_BUDGET to 20 or less" in over.fix
+    assert fits.level == "ok"
 
 
 def test_token_shapes() -> None:

@@ -22,7 +22,7 @@ WHERE datname = current_database() AND application_name = $1
 async def _cached_then_evicted(tenancy, guild_id: int, seconds: float) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while guild_id in tenancy.clients.cached_guilds():
+    while tenancy.connections.pinned.is_pinned(guild_id):
         if loop.time() > deadline:
             return False
         await asyncio.sleep(0.01)
@@ -39,9 +39,9 @@ async def test_cli_disable_reaches_the_running_tenancy_within_a_second(
 ) -> None:
     """`guildhall tenants disable` in another process evicts our client and refuses binding."""
     guild = await provisioned()
-    async with guild_db(guild):  # caches the 'active' state and the client here
+    async with guild_db(guild):  # caches the 'active' state here
         pass
-    assert guild in tenancy.clients.cached_guilds()
+    assert await tenancy.connections.pin(guild)
     result = await cli("tenants", "disable", str(guild), "--reason", "from the CLI")
     assert result.code == 0, result.stderr
     assert await _cached_then_evicted(tenancy, guild, WITHIN)
@@ -70,6 +70,7 @@ async def test_listener_reconnects_after_its_connection_is_killed(tenancy, provi
         guild = await provisioned()
         async with guild_db(guild):  # cached after the reconnect: only a NOTIFY can drop it
             pass
+        assert await tenancy.connections.pin(guild)  # its eviction shows the NOTIFY was heard
         await admin.execute(
             "UPDATE shared.tenant SET status = 'disabled', reason = 'after reconnect' "
             "WHERE guild_id = $1",

@@ -70,8 +70,7 @@ async def test_purge_drops_schema_row_and_cached_client_and_notifies(tenancy, pr
     async with guild_db(guild):
         await Tag.create(name="t", name_key="t", content="c", author_id=1)
     await tenancy.disable(guild)
-    async with guild_db(guild, require_active=False):
-        pass  # cache the client again
+    assert await tenancy.connections.pin(guild)
     heard: asyncio.Queue[str] = asyncio.Queue()
     conn = await asyncpg.connect(tenancy.address.dsn)
     try:
@@ -81,7 +80,7 @@ async def test_purge_drops_schema_row_and_cached_client_and_notifies(tenancy, pr
     finally:
         await conn.close()
     assert result is not None and result.schema_dropped and result.status == "disabled"
-    assert guild not in tenancy.clients.cached_guilds()
+    assert not tenancy.connections.pinned.is_pinned(guild)
     assert not await _schema_exists(tenancy, guild)
     with pytest.raises(TenantNotFound):
         async with guild_db(guild, require_active=False):

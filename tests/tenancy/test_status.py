@@ -35,12 +35,12 @@ async def test_disabled_guild_is_refused_with_reason_and_data_kept(tenancy, prov
 
 
 async def test_disable_evicts_the_guild_client(tenancy, provisioned) -> None:
-    """A status change drops the guild's cached client."""
+    """A status change drops the guild's pinned client."""
     guild_id = await provisioned()
     await _add_tag(guild_id)
-    assert guild_id in tenancy.clients.cached_guilds()
+    assert await tenancy.connections.pin(guild_id)
     await tenancy.disable(guild_id)
-    assert guild_id not in tenancy.clients.cached_guilds()
+    assert not tenancy.connections.pinned.is_pinned(guild_id)
 
 
 async def test_paid_until_in_the_past_counts_as_disabled(tenancy, provisioned) -> None:

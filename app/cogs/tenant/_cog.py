@@ -119,14 +119,14 @@ class TenantAdmin(commands.Cog):
         name=localized("TENANT_STATUS_NAME"), description=localized("TENANT_STATUS_DESCRIPTION")
     )
     async def status(self, inter: CommandInter, guild_id: str | None = guild_id_option()) -> None:
-        """Show a guild's registry row, row counts, schema size and the client cache."""
+        """Show a guild's registry row, row counts, schema size and the connection tiers."""
         gid = target_guild(inter, guild_id)
         tenant = await self._tenant(gid)
         # require_active=False: an owner inspects disabled guilds too, without enabling them.
         async with guild_db(gid, require_active=False):
             counts = await store.row_counts()
         size = await store.size_bytes(gid)
-        cache = self.bot.tenancy.clients.stats()
+        cache = self.bot.tenancy.connections.stats()
         lines = [
             tr(inter, "tenant.status_title", name=shown(tenant.name or "?"), guild_id=gid),
             tr(inter, "tenant.status_schema", schema=tenant.schema_name),
@@ -145,9 +145,10 @@ class TenantAdmin(commands.Cog):
                 hits=cache.hits,
                 misses=cache.misses,
                 evictions=cache.evictions,
-                cached=cache.cached_clients,
+                cached=cache.pinned_clients,
                 capacity=cache.capacity,
                 connections=cache.open_connections,
+                shared=cache.shared_connections,
             ),
         ]
         await inter.response.send_message("\n".join(lines), ephemeral=True)

@@ -1,0 +1,56 @@
+"""The state of a pooled connection between leases, and how a lease is undone.
+
+A connection handed to a guild may be changed by that guild's code in ways asyncpg's default
+reset (``RESET ALL``) does not undo: ``SET ROLE`` (PostgreSQL leaves ``role`` out of
+``RESET ALL``), temporary tables (they would shadow the real table of the next guild),
+``DISCARD ALL`` / ``DEALLOCATE ALL`` (they drop the server side of asyncpg's statement cache,
+so every cached statement would fail with ``InvalidSQLStatementNameError`` afterwards).
+
+:func:`reset_session` runs, in one round trip, asyncpg's own reset (rollback of an open
+transaction, advisory locks, cursors, LISTEN, ``RESET ALL`` — which returns ``search_path`` to
+the value the connection was opened with), then resets the role and drops temporary objects,
+and finally checks a *canary* prepared statement made when the connection was opened. A missing
+canary means the statement cache cannot be trusted: the reset raises, and asyncpg's pool then
+closes the connection and opens a fresh one for the next lease. See
+docs/library-behaviour.md ("asyncpg: what a pool's release resets").
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+#: The prepared statement whose absence reveals a DISCARD ALL / DEALLOCATE ALL.
+CANARY = "guildhall_canary"
+
+_EXTRA_RESET = (
+    # Neither is part of RESET ALL; harmless when nothing was changed.
+    "SET SESSION AUTHORIZATION DEFAULT;\n"
+    "RESET ROLE;\n"
+    # Temporary tables, sequences and prepared plans of pg_temp: never carried to the next lease.
+    "DISCARD TEMP;\n"
+    f"SELECT 1 FROM pg_prepared_statements WHERE name = '{CANARY}';"
+)
+
+
+class SessionNotReset(RuntimeError):
+    """A connection could not be proven neutral after a lease; the pool drops it."""
+
+
+async def init_session(conn: asyncpg.Connection) -> None:
+    """Prepare the canary on a new connection (asyncpg pool ``init`` hook)."""
+    await conn.execute(f"PREPARE {CANARY} AS SELECT 1")
+
+
+async def reset_session(conn: asyncpg.Connection) -> None:
+    """Undo everything a lease may have changed (asyncpg pool ``reset`` hook).
+
+    The pool has already rolled back an open transaction when this runs. Raises
+    :class:`SessionNotReset` when the canary is gone, so that the pool closes the connection.
+    """
+    status = await conn.execute(conn.get_reset_query() + "\n" + _EXTRA_RESET)
+    # A simple-protocol script answers with the last command's tag: "SELECT <rows>".
+    if status != "SELECT 1":
+        raise SessionNotReset(
+            "a lease dropped the connection's prepared statements (DISCARD ALL?); "
+            "the connection is closed instead of being reused"
+        )

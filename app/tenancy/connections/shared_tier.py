@@ -1,0 +1,94 @@
+"""The shared tier: one bounded pool of neutral connections that any guild may lease.
+
+Its connections are opened with ``search_path`` pinned to a schema that does not exist (the
+sentinel also used by the static "tenant" connection), so an unbound connection can never see
+a guild's tables. A lease binds the guild's schema with one ``SET`` (one round trip); the
+release runs :func:`~app.tenancy.connections.session.reset_session`, which returns the
+connection to the sentinel. No connection is opened per guild.
+
+asyncpg's statement cache is per connection and keyed by query text, so the same ORM query is
+prepared once and reused by every guild: PostgreSQL re-parses a prepared statement when
+``search_path`` differs from the one it was planned with, so each guild reads its own table
+(pinned by tests/tenancy/test_shared_tier.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from app.tenancy.config import ServerAddress
+from app.tenancy.connections.session import init_session, reset_session
+from app.tenancy.errors import ClientCacheClosed
+from app.tenancy.naming import UNBOUND_SCHEMA, quote_schema
+
+#: ``application_name`` of shared-tier connections (to count them in pg_stat_activity).
+SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
+
+
+class SharedTier:
+    """A bounded asyncpg pool whose connections are bound to one guild per lease."""
+
+    def __init__(self, address: ServerAddress, *, size: int) -> None:
+        if size < 1:
+            raise ValueError("the shared tier needs at least one connection")
+        self._address = address
+        self.size = size
+        self._pool: asyncpg.Pool | None = None
+        self.leases = 0
+
+    async def start(self) -> None:
+        """Create the pool (connections open on demand, up to ``size``)."""
+        self._pool = await asyncpg.create_pool(
+            self._address.dsn,
+            min_size=0,
+            max_size=self.size,
+            server_settings={
+                "search_path": UNBOUND_SCHEMA,
+                "application_name": SHARED_TIER_APPLICATION_NAME,
+            },
+            init=init_session,
+            reset=reset_session,
+        )
+
+    async def acquire(self, schema: str) -> asyncpg.Connection:
+        """A connection bound to ``schema`` (a validated ``guild_<id>`` name)."""
+        pool = self._started()
+        conn: asyncpg.Connection = await pool.acquire()
+        try:
+            # quote_schema refuses anything but guild_<digits>: no identifier reaches SQL
+            # unchecked. A simple-protocol SET: nothing is prepared for it.
+            await conn.execute(f"SET search_path TO {quote_schema(schema)}")
+        except BaseException:
+            await pool.release(conn)
+            raise
+        self.leases += 1
+        return conn
+
+    async def release(self, conn: asyncpg.Connection) -> None:
+        """Return a connection; the pool's reset hook makes it neutral again."""
+        await self._started().release(conn)
+
+    def open_connections(self) -> int:
+        """Connections this tier holds open now."""
+        return 0 if self._pool is None else int(self._pool.get_size())
+
+    def idle_connections(self) -> int:
+        """Open connections not leased right now."""
+        return 0 if self._pool is None else int(self._pool.get_idle_size())
+
+    async def close(self) -> None:
+        """Close every connection (waits up to 10 s for leases to return, then cuts them)."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        try:
+            await asyncio.wait_for(pool.close(), timeout=10)
+        except TimeoutError:
+            pool.terminate()
+
+    def _started(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise ClientCacheClosed("the shared connection tier is closed")
+        return self._pool
