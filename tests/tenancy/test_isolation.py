@@ -1,4 +1,8 @@
-"""What one guild writes is invisible to another, through every ORM path (FACTS.md traps)."""
+"""What one guild writes is invisible to another, through every ORM path, on both tiers.
+
+The paths are the ones where Tortoise silently falls back to the static "tenant" connection
+(docs/library-behaviour.md, "Tortoise: silent fallbacks").
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,15 @@ async def _tag(name: str, content: str = "text") -> Tag:
     return await Tag.create(name=name, name_key=name.casefold(), content=content, author_id=1)
 
 
-@pytest.fixture
-async def two_guilds(provisioned) -> tuple[int, int]:
-    return await provisioned("A"), await provisioned("B")
+@pytest.fixture(params=["pinned", "shared"])
+async def two_guilds(request, provisioned, tenancy, monkeypatch) -> tuple[int, int]:
+    """Guilds A and B, both served by the pinned tier or both by the shared tier."""
+    a, b = await provisioned("A"), await provisioned("B")
+    if request.param == "pinned":
+        assert await tenancy.connections.pin(a) and await tenancy.connections.pin(b)
+    else:
+        monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)  # no promotions
+    return a, b
 
 
 async def test_unbound_tenant_query_raises(tenancy) -> None:

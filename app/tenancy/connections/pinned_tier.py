@@ -25,6 +25,7 @@ import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 from app.tenancy.connections.admission import Admission
+from app.tenancy.connections.session import release_quietly
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class PinnedTier:
     async def release(self, entry: PinnedClient, conn: asyncpg.Connection) -> None:
         """Return a lease's connection; close the client if it was evicted meanwhile."""
         try:
-            await entry.pool().release(conn)
+            await release_quietly(entry.pool(), conn, tier="pinned")
         finally:
             self._leave(entry)
 
@@ -136,6 +137,8 @@ class PinnedTier:
 
     def _victim(self) -> int | None:
         """None: a slot is free; else the LRU unleased guild to replace; -1: none can go."""
+        if self.capacity < 1:
+            return -1
         if self._live() < self.capacity:
             return None
         return next((g for g, e in self._entries.items() if e.leases == 0), -1)

@@ -19,7 +19,7 @@ import asyncio
 import asyncpg
 
 from app.tenancy.config import ServerAddress
-from app.tenancy.connections.session import init_session, reset_session
+from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_schema
 
@@ -67,8 +67,12 @@ class SharedTier:
         return conn
 
     async def release(self, conn: asyncpg.Connection) -> None:
-        """Return a connection; the pool's reset hook makes it neutral again."""
-        await self._started().release(conn)
+        """Return a connection; the pool's reset hook makes it neutral again.
+
+        A connection that cannot be reset is closed by the pool (a fresh one replaces it):
+        that is logged, not raised, since the lease's own work is already done.
+        """
+        await release_quietly(self._started(), conn, tier="shared")
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""

@@ -1,0 +1,206 @@
+"""The two connection tiers: budget under load, frequency admission, leases, reaping, counters."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from tortoise import connections
+
+from app.models.tenant import Member
+from app.tenancy import guild_db
+from app.tenancy.connections.leased import LeaseEnded
+from app.tenancy.connections.shared_tier import SHARED_TIER_APPLICATION_NAME
+from app.tenancy.runtime import GUILD_APPLICATION_NAME
+
+
+async def _guild_connections() -> int:
+    rows = await connections.get("shared").execute_query_dict(
+        "SELECT count(*) AS n FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name = ANY($1)",
+        [[GUILD_APPLICATION_NAME, SHARED_TIER_APPLICATION_NAME]],
+    )
+    return int(rows[0]["n"])
+
+
+async def _pinned_backends() -> int:
+    rows = await connections.get("shared").execute_query_dict(
+        "SELECT count(*) AS n FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name = $1",
+        [GUILD_APPLICATION_NAME],
+    )
+    return int(rows[0]["n"])
+
+
+async def _eventually(predicate, seconds: float = 3.0) -> bool:
+    for _ in range(int(seconds / 0.01)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.01)
+    return predicate()
+
+
+async def test_both_tiers_stay_within_budget_under_load(tenancy, provisioned) -> None:
+    """50 concurrent tasks over 200 guilds (a few hot) never exceed the guild connections."""
+    guilds = [await provisioned() for _ in range(200)]
+    budget = tenancy.budget
+    allowed = budget.shared_tier + budget.pinned_slots * budget.pinned_pool_max
+    peak = 0
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, await _guild_connections())
+            peak = max(peak, tenancy.connections.stats().open_connections)
+            await asyncio.sleep(0.005)
+
+    async def worker(n: int) -> None:
+        # Every worker visits two hot guilds and 4 of its own (together: all 200).
+        for i in range(4):
+            for guild_id in (guilds[0], guilds[1], guilds[(n * 4 + i) % len(guilds)]):
+                async with guild_db(guild_id):
+                    await Member.update_or_create(user_id=n, defaults={"xp": i})
+
+    sampler = asyncio.create_task(sample())
+    await asyncio.gather(*(worker(n) for n in range(50)))
+    done.set()
+    await sampler
+    stats = tenancy.connections.stats()
+    assert 0 < peak <= allowed
+    assert stats.pinned_clients <= budget.pinned_slots
+    assert stats.hits > 0 and stats.misses > 0 and stats.shared_leases > 0
+    assert {guilds[0], guilds[1]} <= set(tenancy.connections.pinned.pinned_guilds())
+    assert await _guild_connections() <= allowed
+
+
+async def test_a_guild_seen_once_is_not_pinned_and_never_evicts_a_hot_one(
+    tenancy, provisioned
+) -> None:
+    """Admission by frequency: one use stays on the shared tier; hot guilds keep their slots."""
+    pinned = tenancy.connections.pinned
+    for earlier in pinned.pinned_guilds():  # other tests' hot guilds
+        tenancy.connections.evict(earlier)
+    await pinned.wait_idle()
+    hot = [await provisioned() for _ in range(pinned.capacity)]
+    for _ in range(6):
+        for guild_id in hot:
+            async with guild_db(guild_id):
+                await Member.all().count()
+            await pinned.wait_idle()
+    assert set(hot) <= set(pinned.pinned_guilds())
+    for _ in range(20):
+        once = await provisioned()
+        async with guild_db(once):
+            await Member.all().count()
+        await pinned.wait_idle()
+        assert not pinned.is_pinned(once)
+    assert set(hot) == set(pinned.pinned_guilds())
+
+
+async def test_eviction_never_closes_a_leased_pinned_client(tenancy, provisioned) -> None:
+    """A pinned client evicted while a command uses it finishes the command, then closes."""
+    guild_id = await provisioned()
+    assert await tenancy.connections.pin(guild_id)
+    started = asyncio.Event()
+
+    async def long_command() -> int:
+        async with guild_db(guild_id) as conn:
+            await Member.create(user_id=1)
+            started.set()
+            await conn.execute_query("SELECT pg_sleep(0.3)")
+            return await Member.all().count()
+
+    task = asyncio.create_task(long_command())
+    await started.wait()
+    tenancy.connections.evict(guild_id)  # e.g. a status change from another process
+    assert not tenancy.connections.pinned.is_pinned(guild_id)
+    assert await task == 1
+    await tenancy.connections.pinned.wait_idle()
+    assert tenancy.connections.stats().leased_clients == 0
+
+
+async def test_a_busy_pinned_guild_overflows_to_the_shared_tier(tenancy, provisioned) -> None:
+    """More concurrent leases than a pinned client's connections: served, none waits on it."""
+    guild_id = await provisioned()
+    assert await tenancy.connections.pin(guild_id)
+    before = tenancy.connections.stats()
+    gate = asyncio.Event()
+    inside = 0
+
+    async def command() -> None:
+        nonlocal inside
+        async with guild_db(guild_id):
+            inside += 1
+            await gate.wait()
+            await Member.all().count()
+
+    tasks = [asyncio.create_task(command()) for _ in range(tenancy.budget.pinned_pool_max + 2)]
+    assert await _eventually(lambda: inside == len(tasks))
+    gate.set()
+    await asyncio.gather(*tasks)
+    after = tenancy.connections.stats()
+    assert after.overflows - before.overflows == 2
+    assert after.hits - before.hits == tenancy.budget.pinned_pool_max
+
+
+async def test_idle_pinned_clients_are_reaped(tenancy, provisioned) -> None:
+    """A pinned client unused for longer than the idle timeout is closed, its connection gone."""
+    pinned = tenancy.connections.pinned
+    guild_id = await provisioned()
+    assert await tenancy.connections.pin(guild_id)
+    with_it = await _pinned_backends()
+    pinned._idle_seconds, saved = 0.05, pinned._idle_seconds
+    try:
+        await asyncio.sleep(0.1)
+        assert pinned.reap_idle() >= 1
+        await pinned.wait_idle()
+    finally:
+        pinned._idle_seconds = saved
+    assert not pinned.is_pinned(guild_id)
+    # A closed backend leaves pg_stat_activity a moment later.
+    for _ in range(100):
+        if await _pinned_backends() < with_it:
+            break
+        await asyncio.sleep(0.02)
+    assert await _pinned_backends() < with_it
+
+
+async def test_counters_count_shared_leases_then_pinned_hits(tenancy, provisioned) -> None:
+    """Uses before pinning go to the shared tier; once pinned, a use is a hit."""
+    guild_id = await provisioned()
+    before = tenancy.connections.stats()
+    async with guild_db(guild_id):
+        await Member.all().count()
+    middle = tenancy.connections.stats()
+    assert middle.shared_leases - before.shared_leases == 1
+    assert middle.misses - before.misses == 1
+    assert await tenancy.connections.pin(guild_id)
+    async with guild_db(guild_id):
+        await Member.all().count()
+    after = tenancy.connections.stats()
+    assert after.hits - middle.hits == 1
+    assert after.shared_leases == middle.shared_leases
+
+
+@pytest.mark.parametrize("tier", ["pinned", "shared"])
+async def test_a_task_outliving_its_binding_fails_loudly(tenancy, provisioned, tier) -> None:
+    """A task started inside guild_db that queries after the block: LeaseEnded, no leak."""
+    guild_id = await provisioned()
+    if tier == "pinned":
+        assert await tenancy.connections.pin(guild_id)
+    else:
+        tenancy.connections.evict(guild_id)
+    proceed = asyncio.Event()
+
+    async def straggler() -> int:
+        await proceed.wait()
+        return await Member.all().count()
+
+    async with guild_db(guild_id):
+        task = asyncio.create_task(straggler())
+    proceed.set()
+    with pytest.raises(LeaseEnded, match="outlived"):
+        await task
+    stats = tenancy.connections.stats()
+    assert stats.open_connections <= tenancy.budget.total
