@@ -25,7 +25,7 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 #: The prepared statement whose absence reveals a DISCARD ALL / DEALLOCATE ALL.
-CANARY = "guildhall_canary"
+CANARY = "guildhall_canary"  # also spelled out in _EXTRA_RESET below
 
 _EXTRA_RESET = (
     # Neither is part of RESET ALL; harmless when nothing was changed.
@@ -36,9 +36,9 @@ _EXTRA_RESET = (
     # One row per statement the lease PREPAREd itself, two if the canary is gone: a clean
     # session answers "SELECT 0". asyncpg names its own statements __asyncpg_*.
     "SELECT 1 FROM pg_prepared_statements\n"
-    f"WHERE name <> '{CANARY}' AND name NOT LIKE '\\_\\_asyncpg\\_%'\n"
+    "WHERE name <> 'guildhall_canary' AND name NOT LIKE '\\_\\_asyncpg\\_%'\n"
     "UNION ALL SELECT 1 FROM (VALUES (1), (1)) AS missing (n)\n"
-    f"WHERE NOT EXISTS (SELECT FROM pg_prepared_statements WHERE name = '{CANARY}');"
+    "WHERE NOT EXISTS (SELECT FROM pg_prepared_statements WHERE name = 'guildhall_canary');"
 )
 
 
