@@ -60,7 +60,7 @@ async def _wait_active(guild_id: int, timeout_s: float) -> None:
 
 async def run(count: int, warmup: int) -> None:
     """Start a scratch tenancy, the fake and the bot; time both series."""
-    async with scratch_tenancy(cache_size=8, pool_max=2) as tenancy:
+    async with scratch_tenancy() as tenancy:
         fake = FakeDiscord()
         guild = fake.add_guild(name="Bench Guild")
         bot = GuildhallBot(Settings(_env_file=None), tenancy, guild_ready_timeout=0.05)  # type: ignore[call-arg]

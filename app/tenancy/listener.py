@@ -1,11 +1,11 @@
-"""LISTEN for tenant status changes made by other processes, reconnecting when dropped."""
+"""LISTEN for changes made by other processes (tenant statuses, opt-outs), reconnecting."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import asyncpg
@@ -29,14 +29,17 @@ OnChange = Callable[[int | None], Coroutine[Any, Any, None]]
 
 
 class StatusListener:
-    """Calls ``on_change(guild_id)`` for each notification, ``on_change(None)`` on (re)connect.
+    """For each notification on a channel, calls that channel's handler with the payload's id;
+    on (re)connect calls every handler with None.
 
     A (re)connect forgets everything because notifications sent while disconnected are lost.
     """
 
-    def __init__(self, dsn: str, on_change: OnChange, *, retry_seconds: float = 1.0) -> None:
+    def __init__(
+        self, dsn: str, handlers: Mapping[str, OnChange], *, retry_seconds: float = 1.0
+    ) -> None:
         self._dsn = dsn
-        self._on_change = on_change
+        self._on_change = dict(handlers)
         self._retry = retry_seconds
         self._task: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[None]] = set()  # strong refs until done
@@ -73,8 +76,10 @@ class StatusListener:
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
-            await conn.add_listener(CHANNEL, self._notified)
-            await self._on_change(None)
+            for channel in self._on_change:
+                await conn.add_listener(channel, self._notified)
+            for handler in self._on_change.values():
+                await handler(None)
             self.connected.set()
             while not lost.is_set():
                 # Termination is only noticed on I/O; a cheap query every few seconds finds
@@ -87,13 +92,13 @@ class StatusListener:
             with contextlib.suppress(Exception):
                 await conn.close(timeout=2)
 
-    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
         try:
-            guild_id = int(payload)
+            key = int(payload)
         except ValueError:
-            log.warning("ignoring malformed status notification %r", payload)
+            log.warning("ignoring malformed notification %r on %s", payload, channel)
             return
-        task = asyncio.get_running_loop().create_task(self._on_change(guild_id))
+        task = asyncio.get_running_loop().create_task(self._on_change[channel](key))
         self._handlers.add(task)
         task.add_done_callback(self._handled)
 

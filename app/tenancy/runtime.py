@@ -32,8 +32,11 @@ from app.tenancy.connections.router import GuildConnections
 from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
+from app.tenancy.listener import CHANNEL as STATUS_CHANNEL
 from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
+from app.tenancy.opt_outs import CHANNEL as OPT_OUT_CHANNEL
+from app.tenancy.opt_outs import OptOutCache
 from app.tenancy.schemas.provisioning import ProvisionResult, provision, provision_many
 from app.tenancy.schemas.spares import RefillReport
 from app.tenancy.schemas.spares import refill_spares as refill_spare_schemas
@@ -93,10 +96,13 @@ class Tenancy:
             idle_seconds=idle_seconds,
         )
         self.statuses = StatusCache()
+        #: Who opted out of XP tracking (shared ``User``), cached, invalidated by NOTIFY.
+        self.opt_outs = OptOutCache()
         self._config = tortoise_config(
             address, shared_pool_max=self.budget.registry_pool, tenant_models=tenant_models
         )
-        self._listener = StatusListener(address.dsn, self.forget) if listen else None
+        handlers = {STATUS_CHANNEL: self.forget, OPT_OUT_CHANNEL: self.opt_outs.on_notify}
+        self._listener = StatusListener(address.dsn, handlers) if listen else None
         self._ddl: str | None = None
         #: The server this tenancy runs on, when opened through ``open_tenancy``.
         self.server: DatabaseServer | None = None

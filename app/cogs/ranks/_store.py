@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
-
 from app.cogs.ranks._levels import level_for
-from app.models.shared import User
 from app.models.tenant import Member
+from app.tenancy import current_tenancy
 
 
 @dataclass(frozen=True)
@@ -26,8 +23,30 @@ class Standing:
 
 
 async def is_opted_out(user_id: int) -> bool:
-    """True if the user asked for no XP tracking anywhere (``/privacy opt-out``)."""
-    return await User.filter(user_id=user_id, tracking_opt_out=True).exists()
+    """True if the user asked for no XP tracking anywhere (``/privacy opt-out``).
+
+    Answered from the process's cache of the shared ``User`` table (no query per message).
+    """
+    return await current_tenancy().opt_outs.is_opted_out(user_id)
+
+
+# The common case while chatting — still cooling down — is one statement: count the message.
+_COOLING = """
+UPDATE member SET message_count = message_count + 1
+WHERE user_id = $1 AND last_xp_at > $2
+"""
+# Otherwise one statement inserts the member or awards XP. ON CONFLICT locks the row and
+# re-checks the WHERE on it, so two racing messages cannot both pass the cooldown.
+_AWARD = """
+INSERT INTO member (user_id, xp, level, message_count, last_xp_at)
+VALUES ($1, $2, $3, 1, $4)
+ON CONFLICT (user_id) DO UPDATE SET
+    xp = member.xp + EXCLUDED.xp,
+    message_count = member.message_count + 1,
+    last_xp_at = EXCLUDED.last_xp_at
+WHERE member.last_xp_at IS NULL OR member.last_xp_at <= $5
+RETURNING xp, level
+"""
 
 
 async def record_message(
@@ -35,31 +54,22 @@ async def record_message(
 ) -> int | None:
     """Count one message; award ``gain`` XP unless the member earned XP within ``cooldown``.
 
-    Returns the member's new XP total when XP was awarded, else None. Each step is one
-    atomic statement: PostgreSQL re-checks an UPDATE's WHERE on the row it locked, so two
-    messages racing cannot both pass the cooldown, and no increment is lost.
+    Returns the member's new XP total when XP was awarded, else None. One statement while
+    the member cools down, two when XP is awarded, three on a level-up; no increment is lost.
     """
+    db = Member._meta.db
     cutoff = now - cooldown
     for _attempt in range(3):
-        # The common case while chatting: still cooling down, only the message counts.
-        if await Member.filter(user_id=user_id, last_xp_at__gt=cutoff).update(
-            message_count=F("message_count") + 1
-        ):
+        counted, _ = await db.execute_query(_COOLING, [user_id, cutoff])
+        if counted:
             return None
-        ready = Q(last_xp_at__isnull=True) | Q(last_xp_at__lte=cutoff)
-        if await Member.filter(ready, user_id=user_id).update(
-            xp=F("xp") + gain, message_count=F("message_count") + 1, last_xp_at=now
-        ):
-            awarded = await Member.get(user_id=user_id)
-            await _raise_level(user_id, int(awarded.xp))
-            return int(awarded.xp)
-        try:
-            await Member.create(
-                user_id=user_id, xp=gain, level=level_for(gain), message_count=1, last_xp_at=now
-            )
-            return gain
-        except IntegrityError:
-            continue  # another message created the row first: count against it
+        rows = await db.execute_query_dict(_AWARD, [user_id, gain, level_for(gain), now, cutoff])
+        if rows:
+            xp = int(rows[0]["xp"])
+            if level_for(xp) > int(rows[0]["level"]):
+                await _raise_level(user_id, xp)
+            return xp
+        # Another message won the award between the two statements: count against it.
     return None
 
 
