@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from app.postgres.server import temporary_database
-from app.tenancy.config import SHARED_ALIAS, ServerAddress
+from app.tenancy.connections.config import SHARED_ALIAS, ServerAddress
 from app.tenancy.migrations.applier import migrate_shared
-from app.tenancy.runtime import Tenancy
+from app.tenancy.registry.runtime import Tenancy
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -16,7 +16,7 @@ from tortoise import connections
 
 from app.models.tenant import Member
 from app.tenancy import guild_db
-from app.tenancy.config import TENANT_ALIAS
+from app.tenancy.connections.config import TENANT_ALIAS
 from bench._support import scratch_tenancy
 
 

@@ -30,7 +30,7 @@ import asyncpg
 from app.models.tenant import Member
 from app.tenancy import guild_db
 from app.tenancy.connections.budget import ConnectionBudget
-from app.tenancy.runtime import Tenancy
+from app.tenancy.registry.runtime import Tenancy
 from bench._support import percentile, scratch_tenancy
 
 FIRST_GUILD = 10**17

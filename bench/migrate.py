@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.tenancy.config import ServerAddress
+from app.tenancy.connections.config import ServerAddress
 from app.tenancy.migrations.files import list_migrations, migrations_root
 from bench._support import scratch_tenancy
 

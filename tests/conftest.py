@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from app.postgres.server import temporary_database
-from app.tenancy.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
 from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
 from app.tenancy.migrations.applier import migrate_shared
-from app.tenancy.runtime import Tenancy
+from app.tenancy.registry.runtime import Tenancy
 
 #: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
 TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 if TYPE_CHECKING:
-    from app.tenancy.config import ServerAddress
+    from app.tenancy.connections.config import ServerAddress
 
 #: The database Guildhall uses on the embedded server.
 EMBEDDED_DATABASE = "guildhall"
@@ -41,8 +41,8 @@ class DatabaseServer:
 async def open_server(database_url: str | None, data_dir: Path) -> DatabaseServer:
     """The configured server; starts the embedded one (and its database) when no URL is set."""
     # Imported here, not at the top: app.tenancy imports this module, and a top-level import of
-    # app.tenancy.config would run app.tenancy's __init__ first (an import cycle).
-    from app.tenancy.config import ServerAddress
+    # app.tenancy.connections.config would run app.tenancy's __init__ first (an import cycle).
+    from app.tenancy.connections.config import ServerAddress
 
     if database_url:
         return DatabaseServer(ServerAddress.from_dsn(database_url))

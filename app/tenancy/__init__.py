@@ -3,9 +3,11 @@
 This package is the one import surface for the cogs, the bot, the health endpoint and the CLI
 (an import-linter contract in pyproject.toml forbids them the sub-modules). Inside it:
 
-- ``binding``, ``runtime``, ``clients``, ``status``, ``listener``, ``outage``, ``config``: how a
-  cog reaches its guild's data (``async with guild_db(guild_id)``) and the running core;
-- ``naming``, ``errors``, ``bootstrap``: schema names, typed errors, starting the core;
+- ``connections``: how a cog reaches its guild's data (``async with guild_db(guild_id)``):
+  two tiers of connections within one budget;
+- ``registry``: the running core (``Tenancy``), starting it, and the registry state cached
+  per process (statuses, opt-outs) that NOTIFY keeps fresh;
+- ``naming``, ``errors``: schema names and typed errors;
 - ``schemas``: provisioning guild schemas and the spare-schema pool;
 - ``migrations``: how a migration reaches every guild;
 - ``guild_data``: export / import, data-deletion requests, retention of guilds that left.
@@ -13,10 +15,10 @@ This package is the one import surface for the cogs, the bot, the health endpoin
 The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 """
 
-from app.tenancy.binding import guild_db
-from app.tenancy.bootstrap import open_tenancy
-from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.binding import guild_db
 from app.tenancy.connections.budget import FIXED_CONNECTIONS, ConnectionBudget
+from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.outage import is_database_unavailable
 from app.tenancy.errors import (
     InvalidGuildId,
     ProvisioningError,
@@ -46,10 +48,10 @@ from app.tenancy.migrations.versions import (
     report_pending_migrations,
 )
 from app.tenancy.naming import parse_guild_id, schema_for
-from app.tenancy.outage import is_database_unavailable
-from app.tenancy.runtime import Tenancy, current_tenancy
+from app.tenancy.registry.bootstrap import open_tenancy
+from app.tenancy.registry.runtime import Tenancy, current_tenancy
+from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.usage import schema_size
-from app.tenancy.status import TenantState
 
 __all__ = [
     "FIXED_CONNECTIONS",

@@ -11,8 +11,8 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 
 from app.cogs.tags import _store as tag_store
 from app.log import GuildIdFilter
+from app.tenancy.connections.outage import is_database_unavailable
 from app.tenancy.errors import ClientCacheClosed
-from app.tenancy.outage import is_database_unavailable
 from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, World
 

@@ -7,7 +7,7 @@ from tortoise import connections
 
 from app.models.shared import TenantStatus
 from app.models.tenant import Tag
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, World, tenant_of
 

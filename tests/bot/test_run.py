@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.tenancy import Tenancy
-from app.tenancy.config import ServerAddress
+from app.tenancy.connections.config import ServerAddress
 from bench.fakediscord import FakeDiscord
 from tests.bot.conftest import ALICE, APP_OWNER, eventually, tenant_of
 

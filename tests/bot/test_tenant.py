@@ -9,7 +9,7 @@ from tortoise import connections
 
 from app.models.shared import TenantStatus
 from app.models.tenant import Tag
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.naming import quote_schema, schema_for
 from bench.fakediscord import MODERATE_MEMBERS, FakeGuild
 from tests.bot.conftest import ALICE, APP_OWNER, EXTRA_OWNER, MOD, World, tenant_of

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import socket
 
-from app.tenancy.config import ServerAddress
+from app.tenancy.connections.config import ServerAddress
 
 CHUNK = 65536
 

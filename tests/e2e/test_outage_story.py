@@ -13,7 +13,7 @@ import pytest
 
 from app.models.tenant import Member
 from app.tenancy import Tenancy, guild_db
-from app.tenancy.config import ServerAddress
+from app.tenancy.connections.config import ServerAddress
 from bench.fakediscord import FakeDiscord, FakeGuild
 from tests.e2e.conftest import DiscordWatch
 from tests.e2e.guildhall_process import (

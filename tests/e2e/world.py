@@ -23,7 +23,7 @@ from app.bot import FEATURES_PACKAGE, GuildhallBot
 from app.models.shared import Tenant, TenantStatus
 from app.settings import Settings
 from app.tenancy import Tenancy, guild_db
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.naming import quote_schema, schema_for
 from bench.fakediscord import (
     BotErrorCollector,

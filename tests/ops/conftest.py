@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.tenancy.runtime import Tenancy
+from app.tenancy.registry.runtime import Tenancy
 
 
 @dataclass(frozen=True)

@@ -127,19 +127,19 @@ async def test_connection_budget_levels(tenancy) -> None:
 
 async def test_connection_budget_counts_the_database_connection_limit(tenancy) -> None:
     """A database CONNECTION LIMIT below the budget is an error for a non-superuser login."""
-    role = f"{tenancy.address.database}_limited"
+    role = database = f"{tenancy.address.database}_limited"
     admin = await asyncpg.connect(tenancy.address.dsn)
     try:
         await admin.execute(f'CREATE ROLE "{role}" LOGIN')
-        await admin.execute(f'ALTER DATABASE "{tenancy.address.database}" CONNECTION LIMIT 20')
-        limited = await asyncpg.connect(replace(tenancy.address, user=role).dsn)
+        await admin.execute(f'CREATE DATABASE "{database}" CONNECTION LIMIT 20')
+        limited = await asyncpg.connect(replace(tenancy.address, user=role, database=database).dsn)
         try:
             over = await budget_finding(limited, load_settings(db_connection_budget=40))
             fits = await budget_finding(limited, load_settings(db_connection_budget=12))
         finally:
             await limited.close()
     finally:
-        await admin.execute(f'ALTER DATABASE "{tenancy.address.database}" CONNECTION LIMIT -1')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         await admin.close()
     assert over.level == "error" and "database CONNECTION LIMIT 20" in over.message

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from app.tenancy import TenantUnavailable, guild_db
-from app.tenancy.listener import CHANNEL, LISTENER_APPLICATION_NAME
+from app.tenancy.registry.listener import CHANNEL, LISTENER_APPLICATION_NAME
 
 #: The most a change may take to reach this process once it is committed.
 WITHIN = 1.0

@@ -18,7 +18,7 @@ from app.tenancy.guild_data.retention import (
     purge_tenant,
     retention_loop,
 )
-from app.tenancy.listener import CHANNEL
+from app.tenancy.registry.listener import CHANNEL
 
 
 async def _schema_exists(tenancy, guild_id: int) -> bool:

@@ -11,7 +11,7 @@ from app.models.tenant import Member
 from app.tenancy import guild_db
 from app.tenancy.connections.leased import LeaseEnded
 from app.tenancy.connections.shared_tier import SHARED_TIER_APPLICATION_NAME
-from app.tenancy.runtime import GUILD_APPLICATION_NAME
+from app.tenancy.registry.runtime import GUILD_APPLICATION_NAME
 
 
 async def _guild_connections() -> int:

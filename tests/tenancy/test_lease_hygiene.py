@@ -12,8 +12,8 @@ from tortoise.transactions import in_transaction
 
 from app.models.tenant import Member, Tag
 from app.tenancy import guild_db
-from app.tenancy.config import TENANT_ALIAS
 from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.config import TENANT_ALIAS
 from app.tenancy.connections.router import GuildConnections
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.naming import schema_for

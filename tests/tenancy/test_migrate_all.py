@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from tortoise import connections
 
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.migrations.applier import upgrade_schema
 from app.tenancy.migrations.files import head_version, list_migrations, migrations_root
 from app.tenancy.migrations.fleet import APPLICATION_NAME, MigrateOptions, migrate_all

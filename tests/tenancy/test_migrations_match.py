@@ -18,7 +18,7 @@ from tortoise.models import Model
 
 import app.models.tenant as product_models
 import tests.tenancy.relation_models as test_models
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.migrations.applier import upgrade_schema
 from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import schema_for

@@ -39,7 +39,7 @@ def test_quote_schema_refuses_non_guild_names(bad) -> None:
 
 def test_server_address_round_trips_odd_socket_paths_and_passwords() -> None:
     """A DSN with a socket dir holding '&' or spaces and a password with '@' survives a trip."""
-    from app.tenancy.config import ServerAddress
+    from app.tenancy.connections.config import ServerAddress
 
     address = ServerAddress("/run/a b&c", 5433, "us er", "p@ss:w/rd", "db name")
     assert ServerAddress.from_dsn(address.dsn) == address

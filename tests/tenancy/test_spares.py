@@ -214,7 +214,7 @@ async def test_background_refill_failure_is_only_logged(
     async def broken(ddl: str, target: int):
         raise RuntimeError("refill exploded")
 
-    monkeypatch.setattr("app.tenancy.runtime.refill_spare_schemas", broken)
+    monkeypatch.setattr("app.tenancy.registry.runtime.refill_spare_schemas", broken)
     tenancy.spare_schemas = 1
     try:
         assert (await tenancy.provision(next(new_guild_id))).created

@@ -11,7 +11,7 @@ import pytest
 from app.models.shared import Tenant
 from app.models.tenant import Tag
 from app.tenancy import TenantNotFound, TenantUnavailable, guild_db
-from app.tenancy.listener import CHANNEL
+from app.tenancy.registry.listener import CHANNEL
 
 
 async def _add_tag(guild_id: int) -> None:

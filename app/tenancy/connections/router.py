@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
-from app.tenancy.config import TENANT_ALIAS
 from app.tenancy.connections.admission import Admission
 from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.config import TENANT_ALIAS
 from app.tenancy.connections.leased import LeasedClient
 from app.tenancy.connections.pinned_tier import PinnedTier
 from app.tenancy.connections.shared_tier import SharedTier

@@ -18,7 +18,7 @@ import asyncio
 
 import asyncpg
 
-from app.tenancy.config import ServerAddress
+from app.tenancy.connections.config import ServerAddress
 from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_schema

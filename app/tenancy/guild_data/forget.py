@@ -18,8 +18,8 @@ from tortoise.transactions import in_transaction
 
 from app.models.shared import Tenant, User
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
-from app.tenancy.binding import guild_db
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.binding import guild_db
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app.models.privacy import GHOST_USER_ID, UserDataPolicy
-from app.tenancy.config import TENANT_ALIAS, TENANT_APP
+from app.tenancy.connections.config import TENANT_ALIAS, TENANT_APP
 
 #: Tenant-app models that are bookkeeping, not features (aerich's migration state).
 _EXEMPT = {"Aerich"}

@@ -20,13 +20,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from app.models.shared import Tenant, TenantStatus
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.errors import TenancyError, TenantNotFound
-from app.tenancy.listener import notify_status_change
 from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
-from app.tenancy.runtime import Tenancy, current_tenancy
+from app.tenancy.registry.listener import notify_status_change
+from app.tenancy.registry.runtime import Tenancy, current_tenancy
+from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.provisioning import advisory_key
-from app.tenancy.status import TenantState
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from tortoise import Tortoise
 
-from app.tenancy.binding import guild_db
-from app.tenancy.config import TENANT_APP
+from app.tenancy.connections.binding import guild_db
+from app.tenancy.connections.config import TENANT_APP
 from app.tenancy.errors import TenancyError
 
 FORMAT = "guildhall-tenant-export"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import asyncpg
 
-from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.config import SHARED_APP, TENANT_APP, ServerAddress
 from app.tenancy.migrations.applier import (
     GUARD_FUNCTION,
     STATE_CHANGED,

@@ -29,7 +29,13 @@ from aerich.utils import get_models_describe
 from tortoise import Tortoise, connections
 from tortoise.utils import get_schema_sql
 
-from app.tenancy.config import SHARED_APP, SHARED_MODELS, TENANT_APP, TENANT_MODELS, ServerAddress
+from app.tenancy.connections.config import (
+    SHARED_APP,
+    SHARED_MODELS,
+    TENANT_APP,
+    TENANT_MODELS,
+    ServerAddress,
+)
 from app.tenancy.migrations.applier import plan_schema, upgrade_script
 from app.tenancy.migrations.files import (
     MigrationFile,

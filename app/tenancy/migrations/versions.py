@@ -17,7 +17,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.tenancy.config import SHARED_ALIAS, SHARED_APP, TENANT_APP
+from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP
 from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import SCHEMA_PATTERN
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from app.models.shared import Tenant
-from app.tenancy.config import SHARED_ALIAS, TENANT_APP
+from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
 from app.tenancy.migrations.applier import record_versions
 from app.tenancy.migrations.files import list_migrations

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from app.tenancy.config import SHARED_ALIAS, TENANT_APP
+from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.migrations.applier import record_versions
 from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, spare_schema
@@ -138,7 +138,7 @@ async def refill_spares(ddl: str, target: int) -> RefillReport:
 
     Each creation counts and creates under one advisory lock in one transaction, so
     concurrent refills (in this or other processes) take turns and never overshoot
-    ``target``. Errors propagate; :class:`app.tenancy.runtime.Tenancy` runs this in the
+    ``target``. Errors propagate; :class:`app.tenancy.registry.runtime.Tenancy` runs this in the
     background and only logs them.
     """
     marker = spare_marker(ddl)

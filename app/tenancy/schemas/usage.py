@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise import connections
 
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.naming import schema_for
 
 # Tables, partitioned tables and materialized views; pg_total_relation_size of each already

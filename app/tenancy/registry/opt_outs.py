@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.models.shared import User
-from app.tenancy.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS
 
 #: NOTIFY channel; the payload is the user id whose opt-out changed.
 CHANNEL = "guildhall_user_opt_out"

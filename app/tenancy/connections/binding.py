@@ -19,9 +19,9 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.log import current_guild_id
-from app.tenancy.config import TENANT_ALIAS
+from app.tenancy.connections.config import TENANT_ALIAS
 from app.tenancy.naming import parse_guild_id
-from app.tenancy.runtime import current_tenancy
+from app.tenancy.registry.runtime import current_tenancy
 
 
 @asynccontextmanager

@@ -10,10 +10,10 @@ from pathlib import Path
 from tortoise import connections
 
 from app.postgres.server import DatabaseServer, open_server
-from app.tenancy.config import SHARED_ALIAS
 from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.migrations.applier import applied_versions, migrate_shared
-from app.tenancy.runtime import Tenancy
+from app.tenancy.registry.runtime import Tenancy
 
 log = logging.getLogger(__name__)
 

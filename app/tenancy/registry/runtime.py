@@ -1,7 +1,7 @@
 """The running tenancy core: Tortoise, the guild connection tiers, statuses, the listener.
 
 One :class:`Tenancy` is started per process (bot, CLI command, benchmark) and registered as the
-active one, which is what :func:`app.tenancy.binding.guild_db` uses.
+active one, which is what :func:`app.tenancy.connections.binding.guild_db` uses.
 """
 
 from __future__ import annotations
@@ -21,26 +21,26 @@ from tortoise.utils import get_schema_sql
 
 from app.models.shared import Tenant, TenantStatus
 from app.postgres.server import DatabaseServer
-from app.tenancy.config import (
+from app.tenancy.connections.budget import ConnectionBudget
+from app.tenancy.connections.config import (
     SHARED_ALIAS,
     TENANT_ALIAS,
     ServerAddress,
     tortoise_config,
 )
-from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.router import GuildConnections
 from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
-from app.tenancy.listener import CHANNEL as STATUS_CHANNEL
-from app.tenancy.listener import StatusListener, notify_status_change
 from app.tenancy.naming import parse_guild_id, schema_for
-from app.tenancy.opt_outs import CHANNEL as OPT_OUT_CHANNEL
-from app.tenancy.opt_outs import OptOutCache
+from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
+from app.tenancy.registry.listener import StatusListener, notify_status_change
+from app.tenancy.registry.opt_outs import CHANNEL as OPT_OUT_CHANNEL
+from app.tenancy.registry.opt_outs import OptOutCache
+from app.tenancy.registry.status import StatusCache
 from app.tenancy.schemas.provisioning import ProvisionResult, provision, provision_many
 from app.tenancy.schemas.spares import RefillReport
 from app.tenancy.schemas.spares import refill_spares as refill_spare_schemas
-from app.tenancy.status import StatusCache
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,9 @@
+"""The running core and the tenant registry's state in this process.
+
+- :mod:`.runtime` — :class:`Tenancy`: Tortoise, the connection tiers, provisioning and the
+  status changes (enable, disable, left, joined, reconcile);
+- :mod:`.status` — whether a guild may be served, cached per process;
+- :mod:`.opt_outs` — who opted out of XP tracking, cached per process;
+- :mod:`.listener` — NOTIFY from other processes drops those caches;
+- :mod:`.bootstrap` — starting the core for a process (bot, CLI, benchmark).
+"""
