@@ -11,7 +11,8 @@ from app.tenancy.naming import SHARED_SCHEMA, UNBOUND_SCHEMA
 SHARED_APP = "shared"
 TENANT_APP = "tenant"
 #: Connection aliases. Per-guild clients are named exactly like the tenant alias: with any
-#: other name ``in_transaction`` runs outside the transaction (FACTS.md).
+#: other name ``in_transaction`` runs outside the transaction (docs/library-behaviour.md,
+#: "Tortoise: connection names").
 SHARED_ALIAS = "shared"
 TENANT_ALIAS = "tenant"
 

@@ -6,8 +6,6 @@ active one, which is what :func:`app.tenancy.connections.binding.guild_db` uses.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
 from app.tenancy.registry.listener import StatusListener, notify_status_change
 from app.tenancy.registry.opt_outs import CHANNEL as OPT_OUT_CHANNEL
 from app.tenancy.registry.opt_outs import OptOutCache
+from app.tenancy.registry.spare_refill import SpareRefill
 from app.tenancy.registry.status import StatusCache
 from app.tenancy.schemas.provisioning import ProvisionResult, provision, provision_many
 from app.tenancy.schemas.spares import RefillReport
@@ -80,12 +79,9 @@ class Tenancy:
         spare_schemas: int = 0,
     ) -> None:
         self.address = address
-        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.spares`); 0: none.
+        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.schemas.spares`).
         self.spare_schemas = spare_schemas
-        # The background refill (a strong reference, so it is not collected mid-flight) and
-        # whether another pass was asked for while it ran.
-        self._refill_task: asyncio.Task[None] | None = None
-        self._refill_again = False
+        self._spares = SpareRefill(self.refill_spares, spare_schemas)
         #: How this process's connections are shared out (one budget bounds them all).
         self.budget = budget or ConnectionBudget.split(40)
         self._idle_seconds = idle_seconds
@@ -133,17 +129,13 @@ class Tenancy:
         if self._listener is not None:
             self._listener.start()
         _active = self
-        self._schedule_refill()
+        self._spares.schedule()
         return self
 
     async def close(self) -> None:
         """Stop the listener, close every per-guild client and Tortoise's connections."""
         global _active
-        if self._refill_task is not None:
-            self._refill_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refill_task
-            self._refill_task = None
+        await self._spares.stop()
         if self._listener is not None:
             await self._listener.stop()
         await self.connections.close()
@@ -173,7 +165,7 @@ class Tenancy:
         result = await provision(guild_id, ddl=self.tenant_ddl, name=name)
         self.statuses.invalidate(result.guild_id)
         if result.created:  # a spare was used, or none was ready
-            self._schedule_refill()
+            self._spares.schedule()
         return result
 
     async def provision_many(
@@ -186,43 +178,12 @@ class Tenancy:
         for result in results:
             self.statuses.invalidate(result.guild_id)
         if any(result.created for result in results):
-            self._schedule_refill()
+            self._spares.schedule()
         return results
 
     async def refill_spares(self) -> RefillReport:
         """Drop stale spare schemas and create spares until ``spare_schemas`` are ready."""
         return await refill_spare_schemas(self.tenant_ddl, self.spare_schemas)
-
-    def _schedule_refill(self) -> None:
-        """Refill the spares in the background (no-op when ``spare_schemas`` is 0).
-
-        One refill task at a time; a request while it runs makes it run another pass.
-        """
-        if self.spare_schemas <= 0:
-            return
-        if self._refill_task is not None and not self._refill_task.done():
-            self._refill_again = True
-            return
-        self._refill_task = asyncio.create_task(
-            self._refill_in_background(), name="guildhall-refill-spares"
-        )
-
-    async def _refill_in_background(self) -> None:
-        """Refill until nobody asked for another pass; failures are logged, never raised."""
-        while True:
-            self._refill_again = False
-            try:
-                report = await self.refill_spares()
-            except Exception as exc:  # an outage, say: one line, the next join retries
-                log.warning(
-                    "refilling spare schemas failed (%s: %s); retrying after the next join",
-                    type(exc).__name__,
-                    exc,
-                )
-                return
-            log.debug("spare schemas refilled: %s", report)
-            if not self._refill_again:
-                return
 
     # --- status -------------------------------------------------------------------------
 
