@@ -6,9 +6,9 @@ from the fake sending INTERACTION_CREATE on the gateway to the bot's interaction
 reaching the fake's REST API — gateway parsing, the status check, the lease, the query and
 the HTTP reply. Two series:
 
-* ``cached``: the guild's client (and its open connection) stays in the LRU;
-* ``evicted``: ``tenancy.clients.evict(guild_id)`` before each interaction, so every command
-  opens a new pool (one connection with ``search_path`` pinned) before its query.
+* ``pinned``: the guild has a pinned client (its connection open, ``search_path`` pinned);
+* ``shared``: the guild is unpinned and pinning is off, so every command leases a
+  shared-tier connection and binds the schema with one ``SET search_path``.
 
 A third series, ``no db``, is the baseline without the database: ``/tag show`` with a blank
 name, refused by the cog before any query (the error handler's ephemeral reply). ``/tag show``
@@ -77,14 +77,14 @@ async def run(count: int, warmup: int) -> None:
             print(f"/tag show round trip, {count} per series ({warmup} warm-up):")
             for label, name, evict in (
                 ("no db", " ", False),
-                ("cached", TAG, False),
-                ("evicted", TAG, True),
+                ("pinned", TAG, False),
+                ("shared", TAG, True),
             ):
                 samples = await series(fake, guild, tenancy, name, count, warmup, evict=evict)
                 print(f"  {label:<8} {describe_ms(samples)}")
-            stats = tenancy.clients.stats()
+            stats = tenancy.connections.stats()
             print(
-                f"  client cache: {stats.hits} hits, {stats.misses} misses, "
+                f"  connections: {stats.hits} pinned hits, {stats.shared_leases} shared leases, "
                 f"{stats.evictions} evictions"
             )
 
@@ -103,11 +103,14 @@ async def series(
     ones."""
     samples: list[float] = []
     for index in range(warmup + count):
-        if evict:
-            await tenancy.clients.evict(guild.id)
-            # The close runs in the background; let it finish so that it does not compete
-            # with the interaction being timed.
-            await tenancy.clients.wait_closed()
+        if evict and tenancy.connections.pinned.capacity:
+            # The shared tier alone: no slot to be pinned into (else the hot guild would be
+            # pinned again in the background, competing with the timed interaction).
+            tenancy.connections.pinned.capacity = 0
+            tenancy.connections.evict(guild.id)
+            await tenancy.connections.pinned.wait_idle()
+        elif not evict and not tenancy.connections.pinned.is_pinned(guild.id):
+            await tenancy.connections.pin(guild.id)
         reply = await fake.slash(guild.id, MEMBER, "tag", subcommand="show", options={"name": name})
         if reply.content != EXPECTED[name]:
             raise RuntimeError(f"unexpected reply {reply.content!r}")
