@@ -35,7 +35,9 @@ async def _run(guilds: int, jobs: int) -> None:
         print(f"provision_many of {guilds} guilds, jobs={jobs}: {guilds / elapsed:.0f} guilds/s")
         warm = []
         for offset in range(guilds):
-            await refill_spares(tenancy.tenant_ddl, 1)  # untimed: the bot does it between joins
+            await refill_spares(
+                tenancy.tenant_ddl, 1, tenancy.role_tag
+            )  # untimed: the bot does it between joins
             start = time.perf_counter()
             result = await tenancy.provision(3 * 10**17 + offset)
             warm.append(time.perf_counter() - start)

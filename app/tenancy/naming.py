@@ -7,6 +7,7 @@ No other code builds an SQL identifier: every schema name that reaches SQL goes 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -80,3 +81,37 @@ def quote_schema(schema: str) -> str:
     if not SCHEMA_PATTERN.match(schema):
         raise InvalidGuildId(schema)
     return f'"{schema}"'
+
+
+#: Per-guild database roles. Roles are cluster-wide while schemas live in one database, so a
+#: role name carries a tag of the database it belongs to (:func:`database_tag`): two
+#: deployments (or two test databases) on one server never share or collide on a role.
+ROLE_PATTERN = re.compile(r"^gh_[0-9a-f]{8}_([0-9]{1,20}|spare_[0-9a-f]{16})$")
+
+
+def database_tag(database: str) -> str:
+    """Eight hex digits naming ``database`` in role names (a hash of its name)."""
+    return hashlib.sha256(database.encode()).hexdigest()[:8]
+
+
+def role_for(tag: str, guild_id: int) -> str:
+    """The role that owns guild ``guild_id``'s schema in the database tagged ``tag``."""
+    return _checked_role(f"gh_{tag}_{parse_guild_id(guild_id)}")
+
+
+def spare_role(tag: str, spare: str) -> str:
+    """The role owning spare schema ``spare``; it is renamed with the schema when claimed."""
+    if not SPARE_PATTERN.match(spare):
+        raise ValueError(f"{spare!r} is not a spare schema name")
+    return _checked_role(f"gh_{tag}_spare_{spare.rsplit('_', 1)[1]}")
+
+
+def quote_role(role: str) -> str:
+    """``role`` as a quoted SQL identifier, after checking it is a Guildhall role name."""
+    return f'"{_checked_role(role)}"'
+
+
+def _checked_role(role: str) -> str:
+    if not ROLE_PATTERN.match(role):
+        raise ValueError(f"{role!r} is not a Guildhall role name (gh_<tag>_<guild id>)")
+    return role

@@ -28,7 +28,11 @@ async def one_connection(tenancy, monkeypatch):
         total=5, registry_pool=1, shared_tier=1, pinned_slots=1, pinned_pool_max=1
     )
     layer = GuildConnections.create(
-        budget, SharedTier(tenancy.address, size=1), tenancy.new_client, idle_seconds=60
+        budget,
+        SharedTier(tenancy.address, size=1),
+        tenancy.new_client,
+        tenancy.role_for,
+        idle_seconds=60,
     )
     await layer.start(reap_every=60)
     monkeypatch.setattr(tenancy, "connections", layer)

@@ -60,7 +60,7 @@ async def test_failure_midway_leaves_neither_schema_nor_row(tenancy, new_guild_i
     guild_id = next(new_guild_id)
     broken = tenancy.tenant_ddl + "\nSELECT 1/0;"
     with pytest.raises(ProvisioningError, match=f"guild {guild_id}"):
-        await provision(guild_id, ddl=broken)
+        await provision(guild_id, ddl=broken, tag=tenancy.role_tag)
     assert not await Tenant.filter(guild_id=guild_id).exists()
     assert not await _schema_exists(f"guild_{guild_id}")
     # And the guild can still be provisioned properly afterwards.

@@ -81,8 +81,10 @@ async def test_claimed_spare_equals_a_directly_built_schema(
     """Tables, columns, indexes, constraints, comments and aerich rows are the same; the
     registry row and aerich state are at the head; the spare's marker is gone."""
     direct, warm = next(new_guild_id), next(new_guild_id)
-    assert not (await provision(direct, ddl=tenancy.tenant_ddl, use_spares=False)).from_spare
-    spare = await create_spare(tenancy.tenant_ddl)
+    assert not (
+        await provision(direct, ddl=tenancy.tenant_ddl, tag=tenancy.role_tag, use_spares=False)
+    ).from_spare
+    spare = await create_spare(tenancy.tenant_ddl, tenancy.role_tag)
     assert await _schema_comment(spare) == spare_marker(tenancy.tenant_ddl)
     result = await tenancy.provision(warm, "Warm")
     assert result.created and result.from_spare and claims == [spare]
@@ -109,7 +111,7 @@ async def test_ten_concurrent_guilds_share_three_spares(
     tenancy, new_guild_id, no_spares, claims
 ) -> None:
     """10 guilds at once with 3 spares: all succeed, exactly 3 use a spare, each spare once."""
-    assert (await refill_spares(tenancy.tenant_ddl, 3)).created == 3
+    assert (await refill_spares(tenancy.tenant_ddl, 3, tenancy.role_tag)).created == 3
     spares = set(await list_spares())
     ids = [next(new_guild_id) for _ in range(10)]
     results = await asyncio.gather(*(tenancy.provision(g) for g in ids))
@@ -126,7 +128,7 @@ async def test_twenty_concurrent_provisions_of_one_guild_use_at_most_one_spare(
     tenancy, new_guild_id, no_spares
 ) -> None:
     """20 concurrent provisions of one guild: one schema, one row, one spare consumed."""
-    await refill_spares(tenancy.tenant_ddl, 2)
+    await refill_spares(tenancy.tenant_ddl, 2, tenancy.role_tag)
     guild_id = next(new_guild_id)
     results = await asyncio.gather(*(tenancy.provision(guild_id) for _ in range(20)))
     assert sum(r.created for r in results) == 1
@@ -140,14 +142,14 @@ async def test_stale_spare_is_never_claimed_and_refill_drops_it(
     tenancy, new_guild_id, no_spares, claims
 ) -> None:
     """A spare marked with another version is skipped by provisioning and dropped by refill."""
-    stale = await create_spare(tenancy.tenant_ddl)
+    stale = await create_spare(tenancy.tenant_ddl, tenancy.role_tag)
     await connections.get("shared").execute_script(
         f"COMMENT ON SCHEMA {quote_any_schema(stale)} IS '0_19700101000000_old.py'"
     )
     result = await tenancy.provision(next(new_guild_id))
     assert result.created and not result.from_spare and claims == []
     assert await _schema_exists(stale)
-    report = await refill_spares(tenancy.tenant_ddl, 1)
+    report = await refill_spares(tenancy.tenant_ddl, 1, tenancy.role_tag)
     assert (report.dropped, report.created, report.current) == (1, 1, 1)
     spares = await list_spares()
     assert stale not in spares and list(spares.values()) == [spare_marker(tenancy.tenant_ddl)]
@@ -158,10 +160,10 @@ async def test_failure_after_claiming_keeps_the_spare(
 ) -> None:
     """The registry insert fails after the rename (a NUL byte in the name): the rename rolls
     back, so the spare is still there, and neither a guild schema nor a row is left."""
-    spare = await create_spare(tenancy.tenant_ddl)
+    spare = await create_spare(tenancy.tenant_ddl, tenancy.role_tag)
     guild_id = next(new_guild_id)
     with pytest.raises(ProvisioningError, match=f"guild {guild_id}"):
-        await provision(guild_id, ddl=tenancy.tenant_ddl, name="bad\x00name")
+        await provision(guild_id, ddl=tenancy.tenant_ddl, tag=tenancy.role_tag, name="bad\x00name")
     assert claims == [spare]  # it really was claimed (and renamed) before the failure
     assert await list_spares() == {spare: spare_marker(tenancy.tenant_ddl)}
     assert not await _schema_exists(f"guild_{guild_id}")
@@ -175,14 +177,16 @@ async def test_failure_after_claiming_keeps_the_spare(
 async def test_refill_creates_exactly_target_and_is_a_no_op_when_full(tenancy, no_spares) -> None:
     """Refill makes ``target`` current spares; again it does nothing; concurrent refills do
     not overshoot."""
-    first = await refill_spares(tenancy.tenant_ddl, 3)
+    first = await refill_spares(tenancy.tenant_ddl, 3, tenancy.role_tag)
     assert (first.dropped, first.created, first.current) == (0, 3, 3)
     spares = await list_spares()
     assert len(spares) == 3 and set(spares.values()) == {spare_marker(tenancy.tenant_ddl)}
-    second = await refill_spares(tenancy.tenant_ddl, 3)
+    second = await refill_spares(tenancy.tenant_ddl, 3, tenancy.role_tag)
     assert (second.dropped, second.created, second.current) == (0, 0, 3)
     assert await list_spares() == spares
-    reports = await asyncio.gather(*(refill_spares(tenancy.tenant_ddl, 5) for _ in range(4)))
+    reports = await asyncio.gather(
+        *(refill_spares(tenancy.tenant_ddl, 5, tenancy.role_tag) for _ in range(4))
+    )
     assert sum(r.created for r in reports) == 2
     assert len(await list_spares()) == 5
 
@@ -195,12 +199,12 @@ async def test_tenancy_refills_in_the_background_after_a_join(
     try:
         result = await tenancy.provision(next(new_guild_id))
         assert result.created and not result.from_spare  # none were ready yet
-        assert tenancy._refill_task is not None
-        await tenancy._refill_task
+        assert tenancy.spares.running
+        await tenancy.spares.wait()
         assert len(await list_spares()) == 2
         result = await tenancy.provision(next(new_guild_id))
         assert result.from_spare
-        await tenancy._refill_task
+        await tenancy.spares.wait()
         assert len(await list_spares()) == 2
     finally:
         tenancy.spare_schemas = 0
@@ -211,15 +215,15 @@ async def test_background_refill_failure_is_only_logged(
 ) -> None:
     """A refill that fails is logged; the provision that triggered it still succeeds."""
 
-    async def broken(ddl: str, target: int):
+    async def broken(ddl: str, target: int, tag: str):
         raise RuntimeError("refill exploded")
 
     monkeypatch.setattr("app.tenancy.registry.runtime.refill_spare_schemas", broken)
     tenancy.spare_schemas = 1
     try:
         assert (await tenancy.provision(next(new_guild_id))).created
-        assert tenancy._refill_task is not None
-        await tenancy._refill_task  # returns: the error was caught
+        assert tenancy.spares.running
+        await tenancy.spares.wait()  # returns: the error was caught
     finally:
         tenancy.spare_schemas = 0
     assert "refilling spare schemas failed" in caplog.text
@@ -231,9 +235,9 @@ async def test_spare_built_from_other_models_is_never_claimed(
     """Same migration head, different DDL (another process's models): not claimed, dropped."""
     product_only = tenancy.tenant_ddl.split('CREATE TABLE "book"')[0]
     assert product_only != tenancy.tenant_ddl
-    foreign = await create_spare(product_only)
+    foreign = await create_spare(product_only, tenancy.role_tag)
     result = await tenancy.provision(next(new_guild_id))
     assert result.created and not result.from_spare and claims == []
-    report = await refill_spares(tenancy.tenant_ddl, 1)
+    report = await refill_spares(tenancy.tenant_ddl, 1, tenancy.role_tag)
     assert report.dropped == 1
     assert foreign not in await list_spares()

@@ -61,9 +61,11 @@ class GuildConnections:
         shared: SharedTier,
         pinned: PinnedTier,
         budget: ConnectionBudget,
+        role_of: Callable[[int], str],
         admission: Admission | None = None,
     ) -> None:
         self.shared = shared
+        self._role_of = role_of
         self.pinned = pinned
         self.budget = budget
         self.admission = admission or Admission()
@@ -77,17 +79,18 @@ class GuildConnections:
         budget: ConnectionBudget,
         shared: SharedTier,
         client_factory: Callable[[int], AsyncpgDBClient],
+        role_of: Callable[[int], str],
         *,
         idle_seconds: float,
     ) -> GuildConnections:
-        """Both tiers sized from ``budget``."""
+        """Both tiers sized from ``budget``; ``role_of`` names the role a guild runs as."""
         pinned = PinnedTier(
             client_factory,
             capacity=budget.pinned_slots,
             pool_max=budget.pinned_pool_max,
             idle_seconds=idle_seconds,
         )
-        return cls(shared, pinned, budget)
+        return cls(shared, pinned, budget, role_of)
 
     async def start(self, reap_every: float) -> None:
         """Open the shared tier and start unpinning idle guilds every ``reap_every`` s."""
@@ -114,7 +117,7 @@ class GuildConnections:
             self._overflows += 1
         elif self.budget.pinned_slots:
             self.pinned.consider(guild_id, uses, self.admission)
-        conn = await self.shared.acquire(schema_for(guild_id))
+        conn = await self.shared.acquire(schema_for(guild_id), self._role_of(guild_id))
         client = LeasedClient(TENANT_ALIAS, guild_id, conn)
         try:
             yield client

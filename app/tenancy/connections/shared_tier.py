@@ -2,9 +2,10 @@
 
 Its connections are opened with ``search_path`` pinned to a schema that does not exist (the
 sentinel also used by the static "tenant" connection), so an unbound connection can never see
-a guild's tables. A lease binds the guild's schema with one ``SET`` (one round trip); the
-release runs :func:`~app.tenancy.connections.session.reset_session`, which returns the
-connection to the sentinel. No connection is opened per guild.
+a guild's tables. A lease binds the guild's schema and role with one round trip
+(``SET search_path``, ``SET ROLE``); the release runs
+:func:`~app.tenancy.connections.session.reset_session`, which returns the connection to the
+sentinel and the login. No connection is opened per guild.
 
 asyncpg's statement cache is per connection and keyed by query text, so the same ORM query is
 prepared once and reused by every guild: PostgreSQL re-parses a prepared statement when
@@ -21,7 +22,7 @@ import asyncpg
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
-from app.tenancy.naming import UNBOUND_SCHEMA, quote_schema
+from app.tenancy.naming import UNBOUND_SCHEMA, quote_role, quote_schema
 
 #: ``application_name`` of shared-tier connections (to count them in pg_stat_activity).
 SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
@@ -52,14 +53,17 @@ class SharedTier:
             reset=reset_session,
         )
 
-    async def acquire(self, schema: str) -> asyncpg.Connection:
-        """A connection bound to ``schema`` (a validated ``guild_<id>`` name)."""
+    async def acquire(self, schema: str, role: str) -> asyncpg.Connection:
+        """A connection bound to ``schema`` (a ``guild_<id>`` name), running as ``role``."""
         pool = self._started()
         conn: asyncpg.Connection = await pool.acquire()
         try:
-            # quote_schema refuses anything but guild_<digits>: no identifier reaches SQL
-            # unchecked. A simple-protocol SET: nothing is prepared for it.
-            await conn.execute(f"SET search_path TO {quote_schema(schema)}")
+            # The quote functions refuse anything but guild_<digits> and gh_<tag>_<id>: no
+            # identifier reaches SQL unchecked. One simple-protocol round trip, nothing
+            # prepared; the release's RESET ROLE / RESET ALL undo both.
+            await conn.execute(
+                f"SET search_path TO {quote_schema(schema)}; SET ROLE {quote_role(role)}"
+            )
         except BaseException:
             await pool.release(conn)
             raise

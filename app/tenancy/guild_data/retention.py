@@ -27,6 +27,7 @@ from app.tenancy.registry.listener import notify_status_change
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.provisioning import advisory_key
+from app.tenancy.schemas.roles import drop_role
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ async def purge_tenant(
     left_before: datetime | None = None,
     tenancy: Tenancy | None = None,
 ) -> PurgeResult | None:
-    """Drop the guild's schema and delete its registry row, in one transaction.
+    """Drop the guild's schema and role and delete its registry row, in one transaction.
 
     Refuses an active guild (:class:`TenantActive`) unless ``force``. With ``left_before``,
     purges only a guild that is not active and left before that moment, checked under the
@@ -110,6 +111,7 @@ async def purge_tenant(
             raise TenantActive(guild_id)
         if schema_exists:
             await conn.execute_script(f"DROP SCHEMA {quote_schema(schema)} CASCADE")
+        await drop_role(conn, tenancy.role_for(guild_id))  # nothing of the guild is left
         if tenant is not None:
             await Tenant.filter(guild_id=guild_id).using_db(conn).delete()
         await notify_status_change(conn, guild_id)

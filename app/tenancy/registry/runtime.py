@@ -30,7 +30,7 @@ from app.tenancy.connections.router import GuildConnections
 from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
-from app.tenancy.naming import parse_guild_id, schema_for
+from app.tenancy.naming import database_tag, parse_guild_id, role_for, schema_for
 from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
 from app.tenancy.registry.listener import StatusListener, notify_status_change
 from app.tenancy.registry.opt_outs import CHANNEL as OPT_OUT_CHANNEL
@@ -79,9 +79,10 @@ class Tenancy:
         spare_schemas: int = 0,
     ) -> None:
         self.address = address
-        #: Spare schemas kept ready for new guilds (:mod:`app.tenancy.schemas.spares`).
-        self.spare_schemas = spare_schemas
-        self._spares = SpareRefill(self.refill_spares, spare_schemas)
+        #: This database's tag in role names (:func:`app.tenancy.naming.database_tag`).
+        self.role_tag = database_tag(address.database)
+        #: Keeps spare schemas ready for new guilds (:mod:`app.tenancy.schemas.spares`).
+        self.spares = SpareRefill(self.refill_spares, spare_schemas)
         #: How this process's connections are shared out (one budget bounds them all).
         self.budget = budget or ConnectionBudget.split(40)
         self._idle_seconds = idle_seconds
@@ -89,6 +90,7 @@ class Tenancy:
             self.budget,
             SharedTier(address, size=self.budget.shared_tier),
             self.new_client,
+            self.role_for,
             idle_seconds=idle_seconds,
         )
         self.statuses = StatusCache()
@@ -129,19 +131,23 @@ class Tenancy:
         if self._listener is not None:
             self._listener.start()
         _active = self
-        self._spares.schedule()
+        self.spares.schedule()
         return self
 
     async def close(self) -> None:
         """Stop the listener, close every per-guild client and Tortoise's connections."""
         global _active
-        await self._spares.stop()
+        await self.spares.stop()
         if self._listener is not None:
             await self._listener.stop()
         await self.connections.close()
         await Tortoise.close_connections()
         if _active is self:
             _active = None
+
+    def role_for(self, guild_id: int) -> str:
+        """The database role the guild's connections run as."""
+        return role_for(self.role_tag, guild_id)
 
     def new_client(self, guild_id: int) -> AsyncpgDBClient:
         """A new, not yet connected client whose connections are pinned to the guild schema."""
@@ -153,6 +159,9 @@ class Tenancy:
         return AsyncpgDBClient(
             connection_name=TENANT_ALIAS,
             application_name=GUILD_APPLICATION_NAME,
+            # A startup option, not a SET: RESET ROLE, RESET ALL and DISCARD ALL all return to
+            # the guild's role, never to the login.
+            server_settings={"role": self.role_for(guild_id)},
             init=init_session,
             reset=reset_session,
             **credentials,
@@ -162,10 +171,10 @@ class Tenancy:
 
     async def provision(self, guild_id: int, name: str = "") -> ProvisionResult:
         """Create the guild's tenant if missing (idempotent, one transaction)."""
-        result = await provision(guild_id, ddl=self.tenant_ddl, name=name)
+        result = await provision(guild_id, ddl=self.tenant_ddl, tag=self.role_tag, name=name)
         self.statuses.invalidate(result.guild_id)
         if result.created:  # a spare was used, or none was ready
-            self._spares.schedule()
+            self.spares.schedule()
         return result
 
     async def provision_many(
@@ -173,17 +182,26 @@ class Tenancy:
     ) -> list[ProvisionResult]:
         """Provision several guilds concurrently; failures are reported per guild."""
         results = await provision_many(
-            guild_ids, ddl=self.tenant_ddl, names=dict(names or {}), jobs=jobs
+            guild_ids, ddl=self.tenant_ddl, tag=self.role_tag, names=dict(names or {}), jobs=jobs
         )
         for result in results:
             self.statuses.invalidate(result.guild_id)
         if any(result.created for result in results):
-            self._spares.schedule()
+            self.spares.schedule()
         return results
+
+    @property
+    def spare_schemas(self) -> int:
+        """Spare schemas kept ready (0: none)."""
+        return self.spares.count
+
+    @spare_schemas.setter
+    def spare_schemas(self, count: int) -> None:
+        self.spares.count = count
 
     async def refill_spares(self) -> RefillReport:
         """Drop stale spare schemas and create spares until ``spare_schemas`` are ready."""
-        return await refill_spare_schemas(self.tenant_ddl, self.spare_schemas)
+        return await refill_spare_schemas(self.tenant_ddl, self.spare_schemas, self.role_tag)
 
     # --- status -------------------------------------------------------------------------
 

@@ -46,6 +46,16 @@ class SpareRefill:
             if not self._again:
                 return
 
+    @property
+    def running(self) -> bool:
+        """Whether a refill is in flight."""
+        return self._task is not None and not self._task.done()
+
+    async def wait(self) -> None:
+        """Wait for the refill in flight (if any) to finish."""
+        if self._task is not None:
+            await self._task
+
     async def stop(self) -> None:
         """Cancel a refill in flight."""
         if self._task is not None:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app.models.shared import Tenant
@@ -19,7 +20,17 @@ from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
 from app.tenancy.migrations.applier import record_versions
 from app.tenancy.migrations.files import list_migrations
-from app.tenancy.naming import parse_guild_id, quote_any_schema, quote_schema, schema_for
+from app.tenancy.naming import (
+    parse_guild_id,
+    quote_any_schema,
+    quote_role,
+    quote_schema,
+    role_for,
+    schema_for,
+    spare_role,
+)
+from app.tenancy.schemas.builder import build_schema
+from app.tenancy.schemas.roles import create_role, role_exists
 from app.tenancy.schemas.spares import claim_spare, spare_marker
 
 
@@ -41,18 +52,21 @@ def advisory_key(guild_id: int) -> int:
 
 
 async def provision(
-    guild_id: int, *, ddl: str, name: str = "", use_spares: bool = True
+    guild_id: int, *, ddl: str, tag: str, name: str = "", use_spares: bool = True
 ) -> ProvisionResult:
     """Create the guild's tenant if it does not exist yet (idempotent).
 
     ``ddl`` is the tenant app's schema SQL, unqualified; it runs with ``search_path`` set to
     the new schema. When ``use_spares`` and a spare schema at the head is ready
     (:mod:`app.tenancy.schemas.spares`), it is renamed to the guild's schema instead and ``ddl`` is
-    not run. Raises :class:`ProvisioningError` (and leaves nothing behind: a claimed spare
-    stays a spare) on failure.
+    not run. The schema and everything in it belong to the guild's role (``tag``: the
+    database's, :func:`~app.tenancy.naming.database_tag`), created here too. Raises
+    :class:`ProvisioningError` (and leaves nothing behind: a claimed spare stays a spare) on
+    failure.
     """
     guild_id = parse_guild_id(guild_id)
     schema = schema_for(guild_id)
+    role = role_for(tag, guild_id)
     migrations = list_migrations(TENANT_APP)
     from_spare = False
     try:
@@ -66,15 +80,13 @@ async def provision(
             if tenant is not None and schema_exists:
                 return ProvisionResult(guild_id, schema, created=False)
             head = migrations[-1].version if migrations else ""
-            quoted = quote_schema(schema)
-            if not schema_exists and use_spares:
+            # A role left behind by a schema dropped by hand: build afresh, owned by it.
+            if not schema_exists and use_spares and not await role_exists(conn, role):
                 spare = await claim_spare(conn, spare_marker(ddl))
                 if spare is not None:
-                    # The spare already holds the tables and aerich rows at the head.
-                    await conn.execute_script(
-                        f"ALTER SCHEMA {quote_any_schema(spare)} RENAME TO {quoted}; "
-                        f"COMMENT ON SCHEMA {quoted} IS NULL"
-                    )
+                    # The spare already holds the tables and aerich rows at the head, owned
+                    # by its own role: both are renamed.
+                    await _rename_spare(conn, spare, tag, schema, role)
                     schema_exists = from_spare = True
             # Before the search_path moves to the new schema: the registry is unqualified SQL.
             if tenant is None:
@@ -88,10 +100,8 @@ async def provision(
             else:  # the row outlived its schema (dropped by hand): it is rebuilt at the head
                 await Tenant.filter(guild_id=guild_id).using_db(conn).update(schema_version=head)
             if not schema_exists:
-                # One round trip: the schema, the search_path for this transaction, the DDL.
-                await conn.execute_script(
-                    f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}"
-                )
+                await create_role(conn, role)
+                await build_schema(conn, schema, role, ddl)
                 await record_versions(conn, TENANT_APP, migrations)
     except TenancyError:
         raise
@@ -102,10 +112,22 @@ async def provision(
     return ProvisionResult(guild_id, schema, created=True, from_spare=from_spare)
 
 
+async def _rename_spare(
+    conn: BaseDBAsyncClient, spare: str, tag: str, schema: str, role: str
+) -> None:
+    """Make a claimed spare the guild's: its schema and its role get the guild's names."""
+    await conn.execute_script(
+        f"ALTER SCHEMA {quote_any_schema(spare)} RENAME TO {quote_schema(schema)}; "
+        f"COMMENT ON SCHEMA {quote_schema(schema)} IS NULL; "
+        f"ALTER ROLE {quote_role(spare_role(tag, spare))} RENAME TO {quote_role(role)}"
+    )
+
+
 async def provision_many(
     guild_ids: Iterable[int],
     *,
     ddl: str,
+    tag: str,
     names: dict[int, str] | None = None,
     jobs: int = 4,
     use_spares: bool = True,
@@ -118,7 +140,7 @@ async def provision_many(
         async with gate:
             try:
                 return await provision(
-                    guild_id, ddl=ddl, name=names.get(guild_id, ""), use_spares=use_spares
+                    guild_id, ddl=ddl, tag=tag, name=names.get(guild_id, ""), use_spares=use_spares
                 )
             except TenancyError as exc:
                 return ProvisionResult(guild_id, f"guild_{guild_id}", False, error=str(exc))

@@ -27,7 +27,14 @@ from tortoise.transactions import in_transaction
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.migrations.applier import record_versions
 from app.tenancy.migrations.files import list_migrations
-from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, spare_schema
+from app.tenancy.naming import (
+    SPARE_PATTERN,
+    quote_any_schema,
+    spare_role,
+    spare_schema,
+)
+from app.tenancy.schemas.builder import build_schema
+from app.tenancy.schemas.roles import create_role, drop_role
 
 log = logging.getLogger(__name__)
 
@@ -80,26 +87,29 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-async def _build_spare(conn: BaseDBAsyncClient, ddl: str) -> str:
-    """Create one spare in ``conn``'s open transaction; returns its name."""
+async def _build_spare(conn: BaseDBAsyncClient, ddl: str, tag: str) -> str:
+    """Create one spare, owned by a role of its own, in ``conn``'s open transaction; returns
+    its name."""
     migrations = list_migrations(TENANT_APP)
     if not migrations:
         raise RuntimeError("the tenant app has no migrations: spares cannot be marked")
     name = spare_schema()
     quoted = quote_any_schema(name)
-    await conn.execute_script(f"CREATE SCHEMA {quoted}; SET LOCAL search_path TO {quoted};\n{ddl}")
+    owner = spare_role(tag, name)
+    await create_role(conn, owner)
+    await build_schema(conn, name, owner, ddl)
     await record_versions(conn, TENANT_APP, migrations)
     await conn.execute_script(
-        f"COMMENT ON SCHEMA {quoted} IS {_literal(spare_marker(ddl))}; "
-        "SET LOCAL search_path TO DEFAULT"
+        "RESET ROLE; SET LOCAL search_path TO DEFAULT; "
+        f"COMMENT ON SCHEMA {quoted} IS {_literal(spare_marker(ddl))}"
     )
     return name
 
 
-async def create_spare(ddl: str) -> str:
+async def create_spare(ddl: str, tag: str) -> str:
     """Create one spare schema at the head in one transaction; returns its name."""
     async with in_transaction(SHARED_ALIAS) as conn:
-        return await _build_spare(conn, ddl)
+        return await _build_spare(conn, ddl, tag)
 
 
 async def list_spares() -> dict[str, str | None]:
@@ -109,7 +119,12 @@ async def list_spares() -> dict[str, str | None]:
     return {row["nspname"]: row["version"] for row in rows}
 
 
-async def drop_stale_spares(marker: str) -> int:
+async def _drop_spare(conn: BaseDBAsyncClient, name: str, tag: str) -> None:
+    await conn.execute_script(f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE")
+    await drop_role(conn, spare_role(tag, name))
+
+
+async def drop_stale_spares(marker: str, tag: str) -> int:
     """Drop spares whose marker is not ``marker``; returns how many were dropped.
 
     Each drop takes the spare's advisory lock first (skipping one a claimer holds: an older
@@ -128,12 +143,12 @@ async def drop_stale_spares(marker: str) -> int:
             rows = await conn.execute_query_dict(_STILL_THERE, [name])
             if not rows[0]["present"]:
                 continue
-            await conn.execute_script(f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE")
+            await _drop_spare(conn, name, tag)
             dropped += 1
     return dropped
 
 
-async def refill_spares(ddl: str, target: int) -> RefillReport:
+async def refill_spares(ddl: str, target: int, tag: str) -> RefillReport:
     """Drop stale spares, then create spares until ``target`` current ones exist.
 
     Each creation counts and creates under one advisory lock in one transaction, so
@@ -144,7 +159,7 @@ async def refill_spares(ddl: str, target: int) -> RefillReport:
     marker = spare_marker(ddl)
     if not marker:
         return RefillReport(0, 0, 0)
-    dropped = await drop_stale_spares(marker)
+    dropped = await drop_stale_spares(marker, tag)
     created = 0
     current = 0
     while True:
@@ -154,7 +169,7 @@ async def refill_spares(ddl: str, target: int) -> RefillReport:
             current = int(rows[0]["n"])
             if current >= target:
                 break
-            await _build_spare(conn, ddl)
+            await _build_spare(conn, ddl, tag)
         created += 1
     if dropped or created:
         log.info(

@@ -1,0 +1,73 @@
+"""Per-guild database roles: every table of a guild schema belongs to the guild's own role.
+
+A guild's connections run as that role (:mod:`app.tenancy.connections`), so PostgreSQL itself
+refuses another guild's schema and the shared schema to them, whatever SQL a cog sends. The
+role alone is granted the schema (USAGE and CREATE) and owns everything in it; the schema
+itself stays the login's, which is what lets a non-superuser login rename it (spares) and
+drop it (purge) — PostgreSQL wants the database's CREATE right for those, which guild roles
+never get. Roles are ``NOLOGIN``: the process's login is granted membership in each, so it can
+``SET ROLE`` to it, and connects on its behalf.
+
+These functions run inside the caller's transaction, through a Tortoise connection, so a
+failed provisioning or purge leaves no role behind (role DDL is transactional).
+"""
+
+from __future__ import annotations
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from app.tenancy.naming import quote_role, quote_schema
+
+
+async def role_exists(conn: BaseDBAsyncClient, role: str) -> bool:
+    """Whether ``role`` exists on the server."""
+    rows = await conn.execute_query_dict("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])
+    return bool(rows)
+
+
+async def create_role(conn: BaseDBAsyncClient, role: str) -> None:
+    """Create ``role`` (NOLOGIN) unless it exists, and let the login act as it."""
+    quoted = quote_role(role)
+    create = "" if await role_exists(conn, role) else f"CREATE ROLE {quoted} NOLOGIN; "
+    # Membership lets the login SET ROLE to it; with a NOINHERIT login (README, "Database
+    # roles") the membership carries no rights until it does.
+    await conn.execute_script(f"{create}GRANT {quoted} TO CURRENT_USER")
+
+
+async def drop_role(conn: BaseDBAsyncClient, role: str) -> None:
+    """Drop ``role`` if it exists (it must own nothing any more)."""
+    await conn.execute_script(f"DROP ROLE IF EXISTS {quote_role(role)}")
+
+
+async def grant_schema(conn: BaseDBAsyncClient, schema: str, role: str) -> None:
+    """Give ``role`` the use of ``schema`` (it owns what it creates there)."""
+    await conn.execute_script(
+        f"GRANT USAGE, CREATE ON SCHEMA {quote_schema(schema)} TO {quote_role(role)}"
+    )
+
+
+async def hand_over(conn: BaseDBAsyncClient, schema: str, role: str) -> None:
+    """Make ``role`` the owner of every table, view and sequence of ``schema`` (idempotent).
+
+    One round trip: a DO block loops over the catalog (sequences owned by a column follow
+    their table). Used for schemas made before guilds had roles.
+    """
+    # Both names are checked (quote_schema, quote_role): digits, letters, underscores only.
+    nsp, owner = quote_schema(schema).strip('"'), quote_role(role).strip('"')
+    await conn.execute_script(_HAND_OVER.replace("<schema>", nsp).replace("<role>", owner))
+
+
+_HAND_OVER = """DO $$ DECLARE r record; BEGIN
+FOR r IN SELECT c.relname FROM pg_class c
+    WHERE c.relnamespace = '<schema>'::regnamespace AND c.relowner <> '<role>'::regrole
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+      AND NOT (c.relkind = 'S' AND EXISTS (
+          SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+LOOP
+    EXECUTE format('ALTER TABLE %I.%I OWNER TO %I', '<schema>', r.relname, '<role>');
+END LOOP; END $$"""
+
+
+async def act_as(conn: BaseDBAsyncClient, role: str | None) -> None:
+    """Run the rest of ``conn``'s transaction as ``role`` (None: as the login again)."""
+    await conn.execute_script(f"SET LOCAL ROLE {quote_role(role)}" if role else "RESET ROLE")
