@@ -150,6 +150,17 @@ def _print_report(report: MigrateReport) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+        if report.roles.given:
+            console.print(
+                f"roles: {len(report.roles.given)} guild schema(s) got their database role",
+                highlight=False,
+            )
+        for guild, error in report.roles.failed.items():
+            err_console.print(
+                f"[red]FAILED guild {guild}: giving its schema its role: {error}[/red]",
+                highlight=False,
+                soft_wrap=True,
+            )
         if report.unregistered_schemas:
             err_console.print(
                 f"[yellow]{report.unregistered_schemas} guild schema(s) have no registry row "
@@ -233,7 +244,8 @@ def migrate_command(
     if not report.ok:
         if not as_json:
             err_console.print(
-                f"guildhall: {len(report.failed)} schema(s) failed to migrate; fix the cause and "
+                f"guildhall: {len(report.failed) + len(report.roles.failed)} schema(s) failed to "
+                "migrate; fix the cause and "
                 "run `guildhall db migrate` again (only schemas still behind are touched)",
                 highlight=False,
                 soft_wrap=True,

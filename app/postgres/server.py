@@ -84,8 +84,12 @@ async def temporary_database(
     try:
         yield server.with_database(name)
     finally:
+        # Guild roles are cluster-wide: they would outlive the database.
+        from app.tenancy.schemas.roles import drop_database_roles
+
         conn = await asyncpg.connect(server.dsn)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await drop_database_roles(conn, name)
         finally:
             await conn.close()

@@ -27,7 +27,13 @@ from app.tenancy.migrations.files import (
     models_state_json,
     upgrade_sql,
 )
-from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA, guild_id_of, quote_any_schema
+from app.tenancy.naming import (
+    SCHEMA_PATTERN,
+    SHARED_SCHEMA,
+    guild_id_of,
+    quote_any_schema,
+    quote_role,
+)
 
 #: An ALTER waits behind bot queries on the same table; give up rather than stall a deploy.
 LOCK_TIMEOUT = "5s"
@@ -150,19 +156,24 @@ def _guard(plan: SchemaPlan, *, function: bool) -> list[str]:
     ]
 
 
-async def upgrade_script(plan: SchemaPlan, *, guard_function: bool = False) -> str:
+async def upgrade_script(
+    plan: SchemaPlan, *, guard_function: bool = False, role: str | None = None
+) -> str:
     """The SQL that carries out ``plan`` inside the caller's transaction (or savepoint).
 
     It takes the schema's advisory lock, then a guard raises SQLSTATE ``GH001`` unless the
     schema's aerich table holds exactly ``plan.applied`` (another runner got there first, or
     the registry was stale), so a plan made from the registry is never applied blindly.
     With ``guard_function`` the guard calls :data:`GUARD_FUNCTION`, which the caller created
-    on its connection.
+    on its connection. With ``role`` (a guild's), the migration runs as that role, so what it
+    creates belongs to the guild (:mod:`app.tenancy.schemas.roles`); the registry update after
+    it runs as the login again.
     """
     bodies = [await upgrade_sql(m) for m in plan.pending]  # validates the files first
     lines = [
         f"SELECT pg_advisory_xact_lock(hashtext('{plan.schema}'));",
         search_path_sql(plan.schema) + ";",
+        *([f"SET LOCAL ROLE {quote_role(role)};"] if role else []),
         *_guard(plan, function=guard_function),
     ]
     lines += [f"{body.strip()}\n;" for body in bodies]
@@ -175,6 +186,8 @@ async def upgrade_script(plan: SchemaPlan, *, guard_function: bool = False) -> s
         )
         # Versions match VERSION_PATTERN and the content is dollar-quoted: nothing to inject.
         lines.append(f'INSERT INTO "aerich" ("version", "app", "content") VALUES {rows};')  # noqa: S608
+    if role:
+        lines.append("RESET ROLE;")
     if plan.guild_id is not None:
         # Same transaction as the DDL: "which schemas are behind" stays one registry query.
         version = f"'{plan.version}'"  # a validated version

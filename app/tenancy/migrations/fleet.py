@@ -40,8 +40,15 @@ from app.tenancy.migrations.report import (
     SchemaResult,
     Status,
 )
+from app.tenancy.migrations.role_pass import give_roles
 from app.tenancy.migrations.versions import asyncpg_fetch, read_registry
-from app.tenancy.naming import SHARED_SCHEMA, quote_any_schema, schema_for
+from app.tenancy.naming import (
+    SHARED_SCHEMA,
+    database_tag,
+    quote_any_schema,
+    role_for,
+    schema_for,
+)
 
 #: Lock wait of a schema inside a batch. The schemas before it in the batch hold their locks
 #: until the batch commits, so a busy guild must not stall them for the full lock timeout: it
@@ -119,8 +126,10 @@ async def _apply_one(
     app: str,
     migrations: list[MigrationFile],
     expected: frozenset[str] | None,
+    role: str | None = None,
 ) -> SchemaPlan:
-    """Migrate one schema inside the caller's transaction, in a savepoint of its own.
+    """Migrate one schema inside the caller's transaction, in a savepoint of its own; as
+    ``role`` (the guild's) when given, so what the migration creates belongs to it.
 
     Raises on failure, after rolling back to the savepoint (the transaction stays usable).
     """
@@ -130,7 +139,7 @@ async def _apply_one(
             if expected is None:
                 expected = frozenset(await _read_applied(conn, schema, app))
             plan = plan_schema(schema, app, expected, migrations)
-            script = await upgrade_script(plan, guard_function=True)
+            script = await upgrade_script(plan, guard_function=True, role=role)
             await conn.execute(script + "\nRELEASE SAVEPOINT guildhall_schema")
             return plan
         except asyncpg.PostgresError as exc:
@@ -208,7 +217,10 @@ class _Runner:
             for job in batch:
                 schema = schema_for(job.guild_id)
                 try:
-                    plan = await _apply_one(conn, schema, TENANT_APP, self.migrations, job.expected)
+                    role = role_for(database_tag(self.address.database), job.guild_id)
+                    plan = await _apply_one(
+                        conn, schema, TENANT_APP, self.migrations, job.expected, role
+                    )
                 except _TRANSIENT as exc:
                     if alone:
                         results.append(_failure(job, _error_text(exc)))
@@ -350,6 +362,8 @@ async def migrate_all(
         if options.tenants:
             tenant_started = time.perf_counter()
             report.tenants = True
+            # Schemas made before per-guild roles get theirs first: migrations run as it.
+            report.roles = await give_roles(conn, address.database)
             jobs, skipped = await _plan_guilds(conn, options, migrations, report)
             observer.planned(len(jobs) + len(skipped))
             runner = _Runner(address, options, migrations, observer)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from app.tenancy.migrations.role_pass import RolePassReport
+
 Status = Literal["migrated", "current", "failed", "skipped"]
 
 
@@ -46,6 +48,8 @@ class MigrateReport:
     #: Registered guilds found behind the head (migrated, current, failed or skipped).
     behind: int = 0
     unregistered_schemas: int = 0
+    #: Guild schemas made before per-guild roles that got theirs in this run.
+    roles: RolePassReport = field(default_factory=RolePassReport)
     seconds: float = 0.0
     tenant_seconds: float = 0.0
 
@@ -57,8 +61,8 @@ class MigrateReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
+        """True when nothing failed (a guild schema that could not get its role included)."""
+        return not self.failed and not self.roles.failed
 
     def count(self, status: Status) -> int:
         """How many guild schemas ended with ``status``."""
@@ -80,6 +84,8 @@ class MigrateReport:
             "failed": len(self.failed),
             "skipped": self.count("skipped"),
             "unregistered_schemas": self.unregistered_schemas,
+            "roles_given": len(self.roles.given),
+            "roles_failed": {str(g): error for g, error in self.roles.failed.items()},
             "seconds": round(self.seconds, 3),
             "tenant_seconds": round(self.tenant_seconds, 3),
             "schemas_per_second": round(self.rate, 1),

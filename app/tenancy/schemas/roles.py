@@ -14,9 +14,11 @@ failed provisioning or purge leaves no role behind (role DDL is transactional).
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.tenancy.naming import quote_role, quote_schema
+from app.tenancy.naming import database_tag, quote_role, quote_schema
 
 
 async def role_exists(conn: BaseDBAsyncClient, role: str) -> bool:
@@ -39,22 +41,18 @@ async def drop_role(conn: BaseDBAsyncClient, role: str) -> None:
     await conn.execute_script(f"DROP ROLE IF EXISTS {quote_role(role)}")
 
 
-async def grant_schema(conn: BaseDBAsyncClient, schema: str, role: str) -> None:
-    """Give ``role`` the use of ``schema`` (it owns what it creates there)."""
-    await conn.execute_script(
-        f"GRANT USAGE, CREATE ON SCHEMA {quote_schema(schema)} TO {quote_role(role)}"
-    )
+def give_schema_sql(schema: str, role: str) -> str:
+    """SQL making ``role`` the only grantee of ``schema`` and the owner of every table, view
+    and sequence in it (idempotent). For schemas made before guilds had roles; the role must
+    exist and the login be a member of it.
 
-
-async def hand_over(conn: BaseDBAsyncClient, schema: str, role: str) -> None:
-    """Make ``role`` the owner of every table, view and sequence of ``schema`` (idempotent).
-
-    One round trip: a DO block loops over the catalog (sequences owned by a column follow
-    their table). Used for schemas made before guilds had roles.
+    The ownership change is a DO block looping over the catalog (sequences owned by a column
+    follow their table), so the whole hand-over is one round trip.
     """
     # Both names are checked (quote_schema, quote_role): digits, letters, underscores only.
     nsp, owner = quote_schema(schema).strip('"'), quote_role(role).strip('"')
-    await conn.execute_script(_HAND_OVER.replace("<schema>", nsp).replace("<role>", owner))
+    grant = f"GRANT USAGE, CREATE ON SCHEMA {quote_schema(schema)} TO {quote_role(role)};\n"
+    return grant + _HAND_OVER.replace("<schema>", nsp).replace("<role>", owner)
 
 
 _HAND_OVER = """DO $$ DECLARE r record; BEGIN
@@ -71,3 +69,18 @@ END LOOP; END $$"""
 async def act_as(conn: BaseDBAsyncClient, role: str | None) -> None:
     """Run the rest of ``conn``'s transaction as ``role`` (None: as the login again)."""
     await conn.execute_script(f"SET LOCAL ROLE {quote_role(role)}" if role else "RESET ROLE")
+
+
+async def drop_database_roles(admin: Any, database: str) -> int:
+    """Drop every guild role of ``database`` (after the database itself was dropped: roles
+    are cluster-wide and outlive it); returns how many. ``admin`` is an asyncpg connection."""
+    prefix = f"gh_{database_tag(database)}_"
+    names = [
+        row["rolname"]
+        for row in await admin.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
+        )
+    ]
+    for name in names:
+        await admin.execute(f"DROP ROLE IF EXISTS {quote_role(name)}")
+    return len(names)

@@ -1,0 +1,64 @@
+"""Giving guild schemas made before per-guild roles existed their role (``db migrate``).
+
+One catalog query finds every guild schema whose role is missing, lacks the schema grant, or
+does not own all of the schema's tables; each is then fixed in a transaction of its own under
+the guild's advisory lock (the one provisioning takes), so the pass is idempotent and a run
+killed midway resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from app.tenancy.naming import SCHEMA_PATTERN, database_tag, guild_id_of, quote_role, role_for
+from app.tenancy.schemas.roles import give_schema_sql
+
+_NEEDING = """
+SELECT n.nspname FROM pg_namespace n
+LEFT JOIN pg_roles r ON r.rolname = $1 || substr(n.nspname, 7)
+WHERE n.nspname ~ $2
+  AND (r.oid IS NULL
+       OR NOT has_schema_privilege(r.oid, n.oid, 'USAGE')
+       OR EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = n.oid
+                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner <> r.oid))
+ORDER BY n.nspname
+"""
+
+
+@dataclass
+class RolePassReport:
+    """Which guild schemas got their role, and which failed (with why)."""
+
+    given: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+async def schemas_without_role(conn: asyncpg.Connection, database: str) -> list[str]:
+    """Guild schemas whose role is missing or does not hold all of the schema."""
+    prefix = f"gh_{database_tag(database)}_"
+    rows = await conn.fetch(_NEEDING, prefix, SCHEMA_PATTERN.pattern)
+    return [row["nspname"] for row in rows]
+
+
+async def give_roles(conn: asyncpg.Connection, database: str) -> RolePassReport:
+    """Give every guild schema that needs it its role; one transaction per schema."""
+    report = RolePassReport()
+    tag = database_tag(database)
+    for schema in await schemas_without_role(conn, database):
+        guild_id = guild_id_of(schema)
+        role = role_for(tag, guild_id)
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", guild_id)
+                if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+                    await conn.execute(f"CREATE ROLE {quote_role(role)} NOLOGIN")
+                await conn.execute(
+                    f"GRANT {quote_role(role)} TO CURRENT_USER;\n" + give_schema_sql(schema, role)
+                )
+        except asyncpg.PostgresError as exc:
+            report.failed[guild_id] = f"{type(exc).__name__}: {exc}"
+        else:
+            report.given.append(guild_id)
+    return report
