@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import asdict, dataclass
-from typing import Annotated, Any, Literal
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import asyncpg
 import typer
@@ -17,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import console, print_json, run
+from app.cli._findings import Finding
+from app.cli.doctor_rights import rights_finding
 from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
 from app.tenancy import (
@@ -29,8 +31,6 @@ from app.tenancy import (
     migration_status,
 )
 
-Level = Literal["ok", "info", "warning", "error"]
-
 #: Above this share of the server's connections, say there is little room left.
 BUDGET_WARN = 0.8
 #: ``pg_dump`` locks every table: past ~3k guild schemas at the stock 64 locks per
@@ -39,16 +39,6 @@ LOCKS_PER_GUILD = 5
 CONNECT_TIMEOUT = 5.0
 
 MIGRATE = "guildhall db migrate"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing doctor checked: how it stands and, unless ok, the fix."""
-
-    check: str
-    level: Level
-    message: str
-    fix: str = ""
 
 
 def _where(address: ServerAddress) -> str:
@@ -276,6 +266,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
             )
             findings.extend(await schema_findings(conn))
             findings.append(await budget_finding(conn, settings))
+            findings.append(await rights_finding(conn))
         finally:
             await conn.close()
     finally:
