@@ -24,6 +24,11 @@ from app.tenancy.connections.session import init_session, release_quietly, reset
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_role, quote_schema
 
+#: A shared connection is replaced after this many queries (a few thousand leases): a backend
+#: keeps the catalog entries of every guild schema it touched (~13-50 KB each, never given
+#: back), so one that visited every guild of a large instance would grow to hundreds of MB.
+MAX_QUERIES = 20_000
+
 #: ``application_name`` of shared-tier connections (to count them in pg_stat_activity).
 SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 
@@ -45,6 +50,7 @@ class SharedTier:
             self._address.dsn,
             min_size=0,
             max_size=self.size,
+            max_queries=MAX_QUERIES,
             server_settings={
                 "search_path": UNBOUND_SCHEMA,
                 "application_name": SHARED_TIER_APPLICATION_NAME,
