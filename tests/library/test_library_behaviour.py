@@ -188,7 +188,7 @@ _CONTEXT_SCRIPT = textwrap.dedent(
 
 def test_init_in_one_task_is_invisible_to_others_without_global_fallback(database) -> None:
     """Tortoise: context — another task sees Tortoise.init only with _enable_global_fallback."""
-    # A fresh interpreter: this process already has a global context (the session's tenancy).
+    # A fresh interpreter: in this one the session's tenancy may hold the global fallback already.
     env = {**os.environ, "LIB_REPO": str(REPO), "LIB_CONFIG": json.dumps(_config(database))}
     result = subprocess.run(  # noqa: S603 (our own fixed script)
         [sys.executable, "-c", _CONTEXT_SCRIPT], env=env, capture_output=True, text=True, timeout=60
