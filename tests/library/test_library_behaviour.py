@@ -254,6 +254,40 @@ async def test_pool_release_resets_search_path_but_not_role_or_temp_tables(datab
         await admin.close()
 
 
+class ResetRefused(Exception):
+    """Raised by a pool's reset hook to make the pool drop the connection."""
+
+
+async def test_a_custom_reset_replaces_the_default_and_a_failing_one_drops_the_connection(
+    database,
+) -> None:
+    """asyncpg: what a pool's release resets — reset= replaces RESET ALL; raising drops it."""
+    refuse = False
+
+    async def reset(conn: asyncpg.Connection) -> None:
+        if refuse:
+            raise ResetRefused
+
+    pool = await asyncpg.create_pool(
+        database.dsn, min_size=1, max_size=1, reset=reset, server_settings={"search_path": "x"}
+    )
+    try:
+        async with pool.acquire() as conn:
+            pid = conn.get_server_pid()
+            await conn.execute("SET search_path = public")
+        async with pool.acquire() as conn:
+            kept = await conn.fetchval("SHOW search_path")  # no RESET ALL ran
+        refuse = True
+        with pytest.raises(ResetRefused):  # the release re-raises the reset's error
+            await pool.release(await pool.acquire())
+        refuse = False
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() != pid  # the refused connection was terminated
+    finally:
+        await pool.close()
+    assert kept == "public"
+
+
 async def test_deallocate_all_breaks_asyncpgs_statement_cache(database) -> None:
     """asyncpg: what a pool's release resets — DEALLOCATE ALL drops asyncpg's statements."""
     conn = await asyncpg.connect(database.dsn)
@@ -263,6 +297,28 @@ async def test_deallocate_all_breaks_asyncpgs_statement_cache(database) -> None:
         with pytest.raises(asyncpg.InvalidSQLStatementNameError):
             await conn.fetchval("SELECT $1::int + 1", 2)
     finally:
+        await conn.close()
+
+
+# --- PostgreSQL: prepared statements follow search_path ---------------------------------------
+
+
+async def test_a_prepared_statement_follows_a_changed_search_path(database) -> None:
+    """PostgreSQL: prepared statements follow search_path — one cached query, two schemas."""
+    schemas = [f"lib_{secrets.token_hex(4)}" for _ in range(2)]
+    conn = await asyncpg.connect(database.dsn)
+    try:
+        for n, schema in enumerate(schemas):
+            await conn.execute(f'CREATE SCHEMA "{schema}"; CREATE TABLE "{schema}".t (n int)')
+            await conn.execute(f'INSERT INTO "{schema}".t VALUES ({n})')
+        seen = []
+        for schema in schemas:
+            await conn.execute(f'SET search_path = "{schema}"')
+            seen.append(await conn.fetchval("SELECT n FROM t WHERE n >= $1", 0))
+        prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT n %'"
+        assert seen == [0, 1] and await conn.fetchval(prepared) == 1  # one statement, reused
+    finally:
+        await conn.execute("DROP SCHEMA " + ", ".join(f'"{s}"' for s in schemas) + " CASCADE")
         await conn.close()
 
 
