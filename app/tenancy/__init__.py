@@ -34,9 +34,9 @@ from app.tenancy.guild_data.importer import import_guild
 from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
 from app.tenancy.guild_data.retention import (
     RetentionReport,
+    purge_left_before,
     purge_tenant,
     retention_loop,
-    sweep_left_before,
 )
 from app.tenancy.migrations.files import MigrationFileError, list_migrations
 from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
@@ -109,10 +109,10 @@ __all__ = [
     "parse_reason",
     "parse_until",
     "parse_user_id",
+    "purge_left_before",
     "purge_tenant",
     "report_pending_migrations",
     "retention_loop",
     "schema_for",
     "schema_size",
-    "sweep_left_before",
 ]
