@@ -6,14 +6,23 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
 
 from app.models.shared import Tenant
 from app.settings import Settings, load_settings
-from app.tenancy import InvalidGuildId, Tenancy, TenantState, open_tenancy, parse_guild_id
+from app.tenancy import (
+    InvalidGuildId,
+    InvalidOperatorInput,
+    Tenancy,
+    TenantState,
+    open_tenancy,
+    parse_guild_id,
+    parse_reason,
+    parse_until,
+)
 
 T = TypeVar("T")
 
@@ -65,19 +74,19 @@ def guild_id(value: str) -> int:
 
 
 def until_date(value: str | None) -> datetime | None:
-    """``--until``: an ISO date (served through the end of that day, UTC) or datetime."""
-    if value is None:
-        return None
+    """``--until``, read by the same rules as /tenant's ``until`` (a past date is refused)."""
     try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(
-            f"--until {value!r} is not a date; use YYYY-MM-DD or an ISO datetime", exit_code=2
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return parse_until(value)
+    except InvalidOperatorInput as exc:
+        raise CliError(f"--until {exc}", exit_code=2) from None
+
+
+def disable_reason(value: str | None) -> str | None:
+    """``--reason``, read by the same rules as /tenant's ``reason`` (stripped, limited)."""
+    try:
+        return parse_reason(value)
+    except InvalidOperatorInput as exc:
+        raise CliError(f"--reason: {exc}", exit_code=2) from None
 
 
 def tenant_json(tenant: Tenant) -> dict[str, Any]:

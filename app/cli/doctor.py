@@ -34,7 +34,8 @@ from app.tenancy import (
 #: Above this share of the server's connections, say there is little room left.
 BUDGET_WARN = 0.8
 #: ``pg_dump`` locks every table: past ~3k guild schemas at the stock 64 locks per
-#: transaction it fails with "out of shared memory" (FACTS.md). Lock slots wanted per guild.
+#: transaction it fails with "out of shared memory" (docs/library-behaviour.md, "PostgreSQL:
+#: many schemas"). Lock slots wanted per guild.
 LOCKS_PER_GUILD = 5
 CONNECT_TIMEOUT = 5.0
 

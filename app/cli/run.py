@@ -50,9 +50,10 @@ def run_command() -> None:
 async def serve(settings: Settings, token: str) -> None:
     """Run the bot in this task, on a tenancy opened in this task, until a stop signal.
 
-    Tortoise's state is context-local (FACTS.md): the tenancy is opened here and the bot runs
-    here, so every gateway event task inherits it. Leaving the block closes every tenant
-    client, Tortoise's connections and the embedded server, whatever ended the bot.
+    Tortoise's state is context-local (docs/library-behaviour.md, "Tortoise: context"): the
+    tenancy is opened here and the bot runs here, so every gateway event task inherits it.
+    Leaving the block closes every tenant client, Tortoise's connections and the embedded
+    server, whatever ended the bot.
     """
     from app.bot import GuildhallBot
 
@@ -123,7 +124,8 @@ async def run_until_stopped(bot: GuildhallBot, token: str) -> None:
 @contextlib.contextmanager
 def api_base(url: str) -> Iterator[None]:
     """Send every REST call (and interaction callbacks) to ``url`` while the block runs."""
-    # disnake builds every request from this class attribute (FACTS.md); it must be set
+    # disnake builds every request from this class attribute (docs/library-behaviour.md,
+    # "disnake: REST base URL"); it must be set
     # before login and is restored afterwards so nothing else in the process is surprised.
     import disnake
 

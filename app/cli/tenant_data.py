@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
-from app.tenancy import RetentionReport, export_guild, import_guild, purge_tenant, sweep_left_before
+from app.tenancy import RetentionReport, export_guild, import_guild, purge_left_before, purge_tenant
 
 
 def export_command(
@@ -125,7 +125,7 @@ def purge_command(
     async def main() -> RetentionReport:
         async with tenancy_for() as tenancy:
             if left_before is not None:
-                return await sweep_left_before(left_before, tenancy=tenancy)
+                return await purge_left_before(left_before, tenancy=tenancy)
             assert gid is not None
             await purge_tenant(gid, force=force, tenancy=tenancy)
             return RetentionReport(purged=[gid])

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from app.cli._common import (
-    CliError,
     console,
+    disable_reason,
     guild_id,
     print_json,
     run,
@@ -129,9 +129,7 @@ def disable_command(
     reason: Annotated[str | None, typer.Option(help="Shown to the guild's members.")] = None,
 ) -> None:
     """Refuse a guild's commands; nothing is deleted."""
-    gid = guild_id(guild)
-    if reason is not None and len(reason) > 200:
-        raise CliError("--reason is longer than 200 characters", exit_code=2)
+    gid, reason = guild_id(guild), disable_reason(reason)
 
     async def main() -> Tenant:
         async with tenancy_for() as tenancy:

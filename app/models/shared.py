@@ -1,7 +1,8 @@
 """Tortoise app ``shared``: the tenant registry and the one global record of a user.
 
 These tables live in the shared schema. Guild schemas never reference them with a foreign
-key, so every guild schema stays self-contained (Citus schema-based sharding, FACTS.md).
+key, so every guild schema stays self-contained (docs/library-behaviour.md, "Citus:
+schema-based sharding").
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ This package is the one import surface for the cogs, the bot, the health endpoin
 - ``connections``: how a cog reaches its guild's data (``async with guild_db(guild_id)``):
   two tiers of connections within one budget;
 - ``registry``: the running core (``Tenancy``), starting it, and the registry state cached
-  per process (statuses, opt-outs) that NOTIFY keeps fresh;
+  per process (statuses, opt-outs) that NOTIFY keeps fresh; ``registry.operator_input``: the
+  disable reason and the "until" date, read the same way by the CLI and /tenant;
 - ``naming``, ``errors``: schema names and typed errors;
 - ``schemas``: provisioning guild schemas and the spare-schema pool;
 - ``migrations``: how a migration reaches every guild;
@@ -33,9 +34,9 @@ from app.tenancy.guild_data.importer import import_guild
 from app.tenancy.guild_data.privacy import forget_user_in_bound_guild
 from app.tenancy.guild_data.retention import (
     RetentionReport,
+    purge_left_before,
     purge_tenant,
     retention_loop,
-    sweep_left_before,
 )
 from app.tenancy.migrations.files import MigrationFileError, list_migrations
 from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
@@ -49,6 +50,15 @@ from app.tenancy.migrations.versions import (
 )
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.registry.bootstrap import open_tenancy
+from app.tenancy.registry.operator_input import (
+    REASON_MAX,
+    InvalidOperatorInput,
+    InvalidUntil,
+    ReasonTooLong,
+    UntilInPast,
+    parse_reason,
+    parse_until,
+)
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.usage import schema_size
@@ -56,12 +66,15 @@ from app.tenancy.schemas.usage import schema_size
 __all__ = [
     "FIXED_CONNECTIONS",
     "FORGET_DEFAULT_JOBS",
+    "REASON_MAX",
     "SHARED_ALIAS",
     "SHARED_APP",
     "TENANT_APP",
     "ConnectionBudget",
     "ForgetReport",
     "InvalidGuildId",
+    "InvalidOperatorInput",
+    "InvalidUntil",
     "MakeMigrationError",
     "MakeMigrationResult",
     "MigrateOptions",
@@ -69,6 +82,7 @@ __all__ = [
     "MigrationFileError",
     "MigrationStatus",
     "ProvisioningError",
+    "ReasonTooLong",
     "RetentionReport",
     "SchemaResult",
     "ServerAddress",
@@ -77,6 +91,7 @@ __all__ = [
     "TenantNotFound",
     "TenantState",
     "TenantUnavailable",
+    "UntilInPast",
     "asyncpg_fetch",
     "current_tenancy",
     "export_guild",
@@ -91,11 +106,13 @@ __all__ = [
     "migration_status",
     "open_tenancy",
     "parse_guild_id",
+    "parse_reason",
+    "parse_until",
     "parse_user_id",
+    "purge_left_before",
     "purge_tenant",
     "report_pending_migrations",
     "retention_loop",
     "schema_for",
     "schema_size",
-    "sweep_left_before",
 ]

@@ -45,7 +45,7 @@ async def test_sweep_purges_guilds_left_longer_ago_than_retention(tenancy, provi
     # An active guild with a stale left_at (inconsistent, but must still be safe).
     await Tenant.filter(guild_id=active).update(left_at=datetime.now(UTC) - timedelta(days=99))
 
-    purged = await purge_left_before(30)
+    purged = (await purge_left_before(30)).purged
 
     assert old in purged and disabled_old in purged
     assert recent not in purged and active not in purged
@@ -60,7 +60,7 @@ async def test_sweep_keeps_a_guild_that_rejoined(tenancy, provisioned) -> None:
     guild = await provisioned()
     await _left_days_ago(tenancy, guild, 60)
     await tenancy.mark_joined(guild)
-    assert guild not in await purge_left_before(30)
+    assert guild not in (await purge_left_before(30)).purged
     assert await _schema_exists(tenancy, guild)
 
 

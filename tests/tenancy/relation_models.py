@@ -1,7 +1,8 @@
 """Test-only tenant models with a foreign key and a many-to-many relation.
 
 The product's tenant models have no relations yet; these make the isolation tests cover the
-relation paths that silently fall back to the static connection (FACTS.md).
+relation paths that silently fall back to the static connection (docs/library-behaviour.md,
+"Tortoise: silent fallbacks").
 """
 
 from typing import ClassVar

@@ -22,7 +22,8 @@ async def create(name: str, content: str, author_id: int) -> Tag | None:
         )
     except IntegrityError:
         # The unique name_key settles races between two creators; no constraint name is
-        # inspected (Citus reports none, FACTS.md).
+        # inspected (Citus reports none: docs/library-behaviour.md, "Citus: schema-based
+        # sharding").
         return None
 
 

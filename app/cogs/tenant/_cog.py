@@ -8,7 +8,7 @@ that defaults to the current guild, so an owner can act on any guild from anywhe
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import disnake
@@ -18,13 +18,20 @@ from app.cogs._common import AnyInter, CommandInter, reply, shown, tr
 from app.cogs.tenant import _store as store
 from app.i18n import UserFacingError, localized
 from app.models.shared import Tenant
-from app.tenancy import TenantNotFound, TenantState, guild_db, parse_guild_id
+from app.tenancy import (
+    InvalidUntil,
+    ReasonTooLong,
+    TenantNotFound,
+    TenantState,
+    UntilInPast,
+    guild_db,
+    parse_guild_id,
+    parse_reason,
+)
+from app.tenancy import parse_until as read_until
 
 if TYPE_CHECKING:
     from app.bot import GuildhallBot
-
-#: The registry's reason column holds 200 characters.
-REASON_MAX = 200
 
 
 def guild_id_option() -> Any:
@@ -46,32 +53,23 @@ def target_guild(inter: CommandInter, raw: str | None) -> int:
 
 
 def parse_until(raw: str | None, now: datetime) -> datetime | None:
-    """``until``: a date (served through the end of that day, UTC) or an ISO datetime."""
-    if raw is None or not raw.strip():
-        return None
-    text = raw.strip()
+    """``until`` read by the tenancy's rules (the CLI's too); a refusal becomes a reply."""
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-        else:
-            moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserFacingError("tenant.bad_until", value=shown(text[:40])) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if moment <= now:
-        raise UserFacingError("tenant.until_past", value=shown(text))
-    return moment
+        return read_until(raw, now)
+    except InvalidUntil as exc:
+        raise UserFacingError("tenant.bad_until", value=shown(exc.value[:40])) from None
+    except UntilInPast as exc:
+        raise UserFacingError("tenant.until_past", value=shown(exc.value)) from None
 
 
 def check_reason(raw: str | None) -> str | None:
-    """The disable reason as stored (None when blank); at most 200 characters."""
-    if raw is None or not raw.strip():
-        return None
-    reason = raw.strip()
-    if len(reason) > REASON_MAX:
-        raise UserFacingError("tenant.reason_too_long", limit=REASON_MAX, length=len(reason))
-    return reason
+    """The disable reason read by the tenancy's rules (the CLI's too); a refusal is a reply."""
+    try:
+        return parse_reason(raw)
+    except ReasonTooLong as exc:
+        raise UserFacingError(
+            "tenant.reason_too_long", limit=exc.limit, length=exc.length
+        ) from None
 
 
 def human_size(size: int) -> str:

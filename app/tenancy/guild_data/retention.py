@@ -136,7 +136,7 @@ async def purge_tenant(
     return result
 
 
-async def sweep_left_before(
+async def purge_left_before(
     days: int, *, now: datetime | None = None, tenancy: Tenancy | None = None
 ) -> RetentionReport:
     """Purge every non-active guild whose ``left_at`` is more than ``days`` days ago.
@@ -174,13 +174,6 @@ async def sweep_left_before(
     return report
 
 
-async def purge_left_before(
-    days: int, *, now: datetime | None = None, tenancy: Tenancy | None = None
-) -> list[int]:
-    """Purge guilds that left more than ``days`` days ago; return the purged guild ids."""
-    return (await sweep_left_before(days, now=now, tenancy=tenancy)).purged
-
-
 async def retention_loop(
     days: int, *, every: timedelta = SWEEP_EVERY, tenancy: Tenancy | None = None
 ) -> None:
@@ -193,7 +186,7 @@ async def retention_loop(
         return
     while True:
         try:
-            await sweep_left_before(days, tenancy=tenancy)
+            await purge_left_before(days, tenancy=tenancy)
         except Exception:  # the loop must outlive one bad sweep (database restart, ...)
             log.exception("the retention sweep failed; retrying at the next interval")
         await asyncio.sleep(every.total_seconds())

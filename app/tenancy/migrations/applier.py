@@ -1,8 +1,9 @@
 """Apply aerich migration files to one schema, in one transaction.
 
 aerich's own ``Command`` keeps its state in class attributes and re-initialises Tortoise
-(FACTS.md), so Guildhall applies the same files itself: for each file not yet recorded in the
-schema's ``aerich`` table, run its ``upgrade()`` SQL and record it, exactly as aerich does.
+(docs/library-behaviour.md, "aerich: per-schema state"), so Guildhall applies the same files
+itself: for each file not yet recorded in the schema's ``aerich`` table, run its ``upgrade()``
+SQL and record it, exactly as aerich does.
 
 The work for one schema is one SQL script (:func:`upgrade_script`), sent in one round trip:
 lock the schema, check its aerich state is what the caller planned from, run the pending

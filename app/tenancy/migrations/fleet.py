@@ -2,9 +2,10 @@
 
 Which guilds are behind is one query on the registry (``shared.tenant.schema_version``, kept
 in sync in the same transaction as each schema's migration) plus one listing the guild
-schemas that exist — no per-schema catalog query (FACTS.md: 70 ms each at 20k schemas).
+schemas that exist — no per-schema catalog query (tens of milliseconds each at 20k schemas:
+docs/library-behaviour.md, "PostgreSQL: many schemas").
 
-Speed (FACTS.md): ``jobs`` dedicated asyncpg connections; each takes a batch of schemas and
+Speed (same section): ``jobs`` dedicated asyncpg connections; each takes a batch of schemas and
 migrates them in one transaction, one round trip per schema, each inside a SAVEPOINT. A
 failing schema rolls back to its savepoint only — it stays exactly at its previous version —
 and the batch goes on. Nothing is recorded until its batch commits, so a crash or ``kill -9``
@@ -66,7 +67,8 @@ _TRANSIENT = (
 #: ``application_name`` of the runner's connections (visible in pg_stat_activity).
 APPLICATION_NAME = "guildhall-migrate"
 #: A backend's catalog cache grows with every schema it touches and is never given back
-#: (FACTS.md); a fresh connection every so many schemas keeps the runner's backends small.
+#: (docs/library-behaviour.md, "PostgreSQL: many schemas"); a fresh connection every so many
+#: schemas keeps the runner's backends small.
 RECYCLE_AFTER = 500
 
 

@@ -11,8 +11,9 @@ models' DDL, the way provisioning builds guild schemas: any difference ("drift")
 guilds and migrated guilds would not get the same tables, and is reported.
 
 aerich keeps its state in class attributes and ``Tortoise.init`` replaces the ORM's
-connections (FACTS.md), so this runs in a process of its own (``guildhall db
-makemigrations``); it refuses to run where Tortoise is already initialised.
+connections (docs/library-behaviour.md, "aerich: per-schema state"), so this runs in a process
+of its own (``guildhall db makemigrations``); it refuses to run where Tortoise is already
+initialised.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from app.tenancy.schemas.catalog import describe_schema, diff_descriptions
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,59}$")
 _SCRATCH_ALIAS = "scratch"
 
-#: The models aerich describes per app; "aerich.models" is part of each app (FACTS.md).
+#: The models aerich describes per app; "aerich.models" is part of each app
+#: (docs/library-behaviour.md, "aerich: per-schema state").
 APP_MODELS = {
     SHARED_APP: [*SHARED_MODELS, "aerich.models"],
     TENANT_APP: list(dict.fromkeys([*TENANT_MODELS, "aerich.models"])),

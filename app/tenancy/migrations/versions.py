@@ -2,8 +2,8 @@
 
 Guild versions come from the registry (``shared.tenant.schema_version``, which every
 migration and provisioning keeps in sync in its own transaction) in one query, plus one
-listing the guild schemas that exist — never a query per schema, which costs 70 ms each at
-20k schemas (FACTS.md).
+listing the guild schemas that exist — never a query per schema, which costs tens of
+milliseconds each at 20k schemas (docs/library-behaviour.md, "PostgreSQL: many schemas").
 """
 
 from __future__ import annotations

@@ -6,4 +6,6 @@
 - :mod:`.opt_outs` — who opted out of XP tracking, cached per process;
 - :mod:`.listener` — NOTIFY from other processes drops those caches;
 - :mod:`.bootstrap` — starting the core for a process (bot, CLI, benchmark).
+- :mod:`.operator_input` — the disable reason and the "until" date, one set of rules for the
+  CLI and the /tenant commands.
 """
