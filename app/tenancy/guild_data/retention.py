@@ -22,11 +22,11 @@ from tortoise.transactions import in_transaction
 from app.models.shared import Tenant, TenantStatus
 from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.errors import TenancyError, TenantNotFound
+from app.tenancy.locks import guild_lock_key
 from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
 from app.tenancy.registry.listener import notify_status_change
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
-from app.tenancy.schemas.provisioning import advisory_key
 from app.tenancy.schemas.roles import drop_role
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ async def purge_tenant(
     schema = schema_for(guild_id)
     async with in_transaction(SHARED_ALIAS) as conn:
         await conn.execute_script(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [advisory_key(guild_id)])
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [guild_lock_key(guild_id)])
         tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
         rows = await conn.execute_query_dict(
             "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]

@@ -21,6 +21,7 @@ from pathlib import Path
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from app.tenancy.locks import schema_lock_sql
 from app.tenancy.migrations.files import (
     MigrationFile,
     MigrationFileError,
@@ -172,7 +173,7 @@ async def upgrade_script(
     """
     bodies = [await upgrade_sql(m) for m in plan.pending]  # validates the files first
     lines = [
-        f"SELECT pg_advisory_xact_lock(hashtext('{plan.schema}'));",
+        schema_lock_sql(plan.schema) + ";",
         search_path_sql(plan.schema) + ";",
         *([f"SET LOCAL ROLE {quote_role(role)};"] if role else []),
         *_guard(plan, function=guard_function),
@@ -236,7 +237,7 @@ async def upgrade_schema(
     migrations = list_migrations(app, root)
     set_path = search_path_sql(schema)  # validates the name before anything reaches SQL
     async with in_transaction(connection_name) as conn:
-        await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [schema])
+        await conn.execute_script(schema_lock_sql(schema))
         if create:
             await conn.execute_script(f"CREATE SCHEMA IF NOT EXISTS {quote_any_schema(schema)}")
         await conn.execute_script(f"{set_path}; SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from app.tenancy.locks import schema_lock_sql
 from app.tenancy.naming import SCHEMA_PATTERN, database_tag, guild_id_of, quote_role, role_for
 from app.tenancy.schemas.roles import give_schema_sql
 
@@ -51,7 +52,7 @@ async def give_roles(conn: asyncpg.Connection, database: str) -> RolePassReport:
         role = role_for(tag, guild_id)
         try:
             async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", guild_id)
+                await conn.execute(schema_lock_sql(schema))
                 if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
                     await conn.execute(f"CREATE ROLE {quote_role(role)} NOLOGIN")
                 await conn.execute(

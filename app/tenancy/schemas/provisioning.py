@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from app.models.shared import Tenant
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
+from app.tenancy.locks import guild_lock_key
 from app.tenancy.migrations.applier import record_versions
 from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import (
@@ -46,11 +47,6 @@ class ProvisionResult:
     from_spare: bool = False
 
 
-def advisory_key(guild_id: int) -> int:
-    """The lock key of a guild: its id, already a (positive) bigint (:mod:`app.snowflake`)."""
-    return guild_id
-
-
 async def provision(
     guild_id: int, *, ddl: str, tag: str, name: str = "", use_spares: bool = True
 ) -> ProvisionResult:
@@ -71,7 +67,7 @@ async def provision(
     from_spare = False
     try:
         async with in_transaction(SHARED_ALIAS) as conn:
-            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [advisory_key(guild_id)])
+            await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [guild_lock_key(guild_id)])
             rows = await conn.execute_query_dict(
                 "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]
             )
