@@ -63,7 +63,8 @@ async def test_unreachable_database_gets_a_try_again_reply(
     dead = replace(world.tenancy.address, port=1)
     monkeypatch.setattr(world.tenancy, "address", dead)
     unreachable = await asyncpg.create_pool(dead.dsn, min_size=0, max_size=1)
-    monkeypatch.setattr(world.tenancy.connections.shared, "_pool", unreachable)
+    shared = world.tenancy.connections.shared
+    monkeypatch.setattr(shared, "_pools", [unreachable] * len(shared._pools))
     world.tenancy.connections.evict(guild.id)
     try:
         with caplog.at_level(logging.WARNING, logger="app"):

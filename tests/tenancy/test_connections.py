@@ -204,3 +204,69 @@ async def test_a_task_outliving_its_binding_fails_loudly(tenancy, provisioned, t
         await task
     stats = tenancy.connections.stats()
     assert stats.open_connections <= tenancy.budget.total
+
+
+async def _backend(guild_id: int) -> int:
+    async with guild_db(guild_id) as conn:
+        rows = await conn.execute_query_dict("SELECT pg_backend_pid() AS pid")
+    return int(rows[0]["pid"])
+
+
+async def test_a_guild_comes_back_to_its_home_connections(
+    tenancy, provisioned, monkeypatch
+) -> None:
+    """Shared-tier leases of one guild land on its home pool's backends while it is free."""
+    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)  # shared tier only
+    guild_id = await provisioned()
+    seen = {await _backend(guild_id) for _ in range(20)}
+    assert len(seen) <= 2  # HOME_POOL_SIZE backends at most
+
+
+async def test_a_busy_home_pool_borrows_instead_of_waiting(
+    tenancy, provisioned, monkeypatch
+) -> None:
+    """More concurrent leases of one guild than its home pool holds: all run at once."""
+    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
+    guild_id = await provisioned()
+    shared = tenancy.connections.shared
+    borrowed = shared.borrowed
+    gate = asyncio.Event()
+    inside = 0
+
+    async def command() -> None:
+        nonlocal inside
+        async with guild_db(guild_id):
+            inside += 1
+            await gate.wait()
+
+    tasks = [asyncio.create_task(command()) for _ in range(5)]
+    assert await _eventually(lambda: inside == 5)
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert shared.borrowed - borrowed >= 3
+
+
+async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
+    tenancy, provisioned, monkeypatch
+) -> None:
+    """The tier never opens more than its size: lease size+1 waits for the first release."""
+    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
+    shared = tenancy.connections.shared
+    guilds = [await provisioned() for _ in range(shared.size + 1)]
+    gate = asyncio.Event()
+    inside = 0
+
+    async def command(guild_id: int) -> None:
+        nonlocal inside
+        async with guild_db(guild_id):
+            inside += 1
+            await gate.wait()
+
+    tasks = [asyncio.create_task(command(g)) for g in guilds]
+    assert await _eventually(lambda: inside == shared.size)
+    await asyncio.sleep(0.1)
+    assert inside == shared.size  # the last one is waiting, not over budget
+    assert shared.open_connections() <= shared.size
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert inside == shared.size + 1

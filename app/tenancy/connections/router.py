@@ -117,13 +117,15 @@ class GuildConnections:
             self._overflows += 1
         elif self.budget.pinned_slots:
             self.pinned.consider(guild_id, uses, self.admission)
-        conn = await self.shared.acquire(schema_for(guild_id), self._role_of(guild_id))
+        index, conn = await self.shared.acquire(
+            guild_id, schema_for(guild_id), self._role_of(guild_id)
+        )
         client = LeasedClient(TENANT_ALIAS, guild_id, conn)
         try:
             yield client
         finally:
             client.revoke()
-            await self.shared.release(conn)
+            await self.shared.release(index, conn)
 
     async def pin(self, guild_id: int) -> bool:
         """Give the guild a pinned client now, whatever its frequency (see PinnedTier.pin)."""

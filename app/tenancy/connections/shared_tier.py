@@ -33,36 +33,86 @@ MAX_QUERIES = 20_000
 SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 
 
+#: Connections per home pool: a guild's leases go to its home pool first, so each backend
+#: keeps the catalog entries of a fraction of the guilds only (warmer and smaller caches).
+HOME_POOL_SIZE = 2
+
+
 class SharedTier:
-    """A bounded asyncpg pool whose connections are bound to one guild per lease."""
+    """Bounded asyncpg pools whose connections are bound to one guild per lease.
+
+    The tier's ``size`` connections are split into small *home* pools; a guild leases from its
+    home pool (a hash of its id) while that has a free connection, else from the least busy
+    other pool; when every connection is leased it waits in one queue for the whole tier.
+    """
 
     def __init__(self, address: ServerAddress, *, size: int) -> None:
         if size < 1:
             raise ValueError("the shared tier needs at least one connection")
         self._address = address
         self.size = size
-        self._pool: asyncpg.Pool | None = None
+        sizes = [HOME_POOL_SIZE] * (size // HOME_POOL_SIZE)
+        if size % HOME_POOL_SIZE:
+            sizes.append(size % HOME_POOL_SIZE)
+        self._sizes = sizes
+        self._pools: list[asyncpg.Pool] = []
+        self._busy = [0] * len(sizes)
+        self._freed = asyncio.Condition()
         self.leases = 0
+        self.borrowed = 0
 
     async def start(self) -> None:
-        """Create the pool (connections open on demand, up to ``size``)."""
-        self._pool = await asyncpg.create_pool(
-            self._address.dsn,
-            min_size=0,
-            max_size=self.size,
-            max_queries=MAX_QUERIES,
-            server_settings={
-                "search_path": UNBOUND_SCHEMA,
-                "application_name": SHARED_TIER_APPLICATION_NAME,
-            },
-            init=init_session,
-            reset=reset_session,
-        )
+        """Create the pools (connections open on demand, up to ``size`` in all)."""
+        self._pools = [
+            await asyncpg.create_pool(
+                self._address.dsn,
+                min_size=0,
+                max_size=size,
+                max_queries=MAX_QUERIES,
+                server_settings={
+                    "search_path": UNBOUND_SCHEMA,
+                    "application_name": SHARED_TIER_APPLICATION_NAME,
+                },
+                init=init_session,
+                reset=reset_session,
+            )
+            for size in self._sizes
+        ]
 
-    async def acquire(self, schema: str, role: str) -> asyncpg.Connection:
-        """A connection bound to ``schema`` (a ``guild_<id>`` name), running as ``role``."""
-        pool = self._started()
-        conn: asyncpg.Connection = await pool.acquire()
+    def _pick(self, guild_id: int) -> int | None:
+        """The guild's home pool if it has a free connection, else the least busy pool with
+        one, else None (every connection is leased)."""
+        home = (guild_id * 0x9E3779B97F4A7C15 >> 32) % len(self._sizes)
+        if self._busy[home] < self._sizes[home]:
+            return home
+        free = [i for i, busy in enumerate(self._busy) if busy < self._sizes[i]]
+        if not free:
+            return None
+        self.borrowed += 1
+        return min(free, key=lambda i: self._busy[i] / self._sizes[i])
+
+    async def _reserve(self, guild_id: int) -> int:
+        # One queue for the whole tier: a waiter takes the first connection freed anywhere,
+        # so a busy home pool never holds a lease up while another pool sits idle.
+        async with self._freed:
+            while (index := self._pick(guild_id)) is None:
+                await self._freed.wait()
+            self._busy[index] += 1
+            return index
+
+    async def acquire(
+        self, guild_id: int, schema: str, role: str
+    ) -> tuple[int, asyncpg.Connection]:
+        """A connection bound to ``schema`` (a ``guild_<id>`` name), running as ``role``;
+        returned with the index of its pool, which :meth:`release` needs."""
+        pools = self._started()
+        index = await self._reserve(guild_id)
+        try:
+            # Never waits: the reservation guarantees this pool has a free connection.
+            conn: asyncpg.Connection = await pools[index].acquire()
+        except BaseException:
+            await self._unreserve(index)
+            raise
         try:
             # The quote functions refuse anything but guild_<digits> and gh_<tag>_<id>: no
             # identifier reaches SQL unchecked. One simple-protocol round trip, nothing
@@ -71,38 +121,45 @@ class SharedTier:
                 f"SET search_path TO {quote_schema(schema)}; SET ROLE {quote_role(role)}"
             )
         except BaseException:
-            await pool.release(conn)
+            await self.release(index, conn)
             raise
         self.leases += 1
-        return conn
+        return index, conn
 
-    async def release(self, conn: asyncpg.Connection) -> None:
+    async def release(self, index: int, conn: asyncpg.Connection) -> None:
         """Return a connection; the pool's reset hook makes it neutral again.
 
         A connection that cannot be reset is closed by the pool (a fresh one replaces it):
         that is logged, not raised, since the lease's own work is already done.
         """
-        await release_quietly(self._started(), conn, tier="shared")
+        try:
+            await release_quietly(self._started()[index], conn, tier="shared")
+        finally:
+            await self._unreserve(index)
+
+    async def _unreserve(self, index: int) -> None:
+        async with self._freed:
+            self._busy[index] -= 1
+            self._freed.notify()
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""
-        return 0 if self._pool is None else int(self._pool.get_size())
+        return sum(int(pool.get_size()) for pool in self._pools)
 
     def idle_connections(self) -> int:
         """Open connections not leased right now."""
-        return 0 if self._pool is None else int(self._pool.get_idle_size())
+        return sum(int(pool.get_idle_size()) for pool in self._pools)
 
     async def close(self) -> None:
         """Close every connection (waits up to 10 s for leases to return, then cuts them)."""
-        if self._pool is None:
-            return
-        pool, self._pool = self._pool, None
-        try:
-            await asyncio.wait_for(pool.close(), timeout=10)
-        except TimeoutError:
-            pool.terminate()
+        pools, self._pools = self._pools, []
+        for pool in pools:
+            try:
+                await asyncio.wait_for(pool.close(), timeout=10)
+            except TimeoutError:
+                pool.terminate()
 
-    def _started(self) -> asyncpg.Pool:
-        if self._pool is None:
+    def _started(self) -> list[asyncpg.Pool]:
+        if not self._pools:
             raise ClientCacheClosed("the shared connection tier is closed")
-        return self._pool
+        return self._pools
