@@ -16,6 +16,7 @@ prepared once and reused by every guild: PostgreSQL re-parses a prepared stateme
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 import asyncpg
 
@@ -43,7 +44,8 @@ class SharedTier:
 
     The tier's ``size`` connections are split into small *home* pools; a guild leases from its
     home pool (a hash of its id) while that has a free connection, else from the least busy
-    other pool; when every connection is leased it waits in one queue for the whole tier.
+    other pool; when every connection is leased it waits in one first-come, first-served
+    queue for the whole tier.
     """
 
     def __init__(self, address: ServerAddress, *, size: int) -> None:
@@ -57,7 +59,7 @@ class SharedTier:
         self._sizes = sizes
         self._pools: list[asyncpg.Pool] = []
         self._busy = [0] * len(sizes)
-        self._freed = asyncio.Condition()
+        self._waiters: deque[tuple[int, asyncio.Future[int]]] = deque()
         self.leases = 0
         self.borrowed = 0
 
@@ -92,13 +94,25 @@ class SharedTier:
         return min(free, key=lambda i: self._busy[i] / self._sizes[i])
 
     async def _reserve(self, guild_id: int) -> int:
-        # One queue for the whole tier: a waiter takes the first connection freed anywhere,
-        # so a busy home pool never holds a lease up while another pool sits idle.
-        async with self._freed:
-            while (index := self._pick(guild_id)) is None:
-                await self._freed.wait()
-            self._busy[index] += 1
-            return index
+        # One first-come, first-served queue for the whole tier: a waiter is handed the first
+        # connection freed anywhere (so a busy home pool never holds a lease up while another
+        # pool sits idle), and a newcomer never overtakes a waiter (no starved tail).
+        if not self._waiters:
+            index = self._pick(guild_id)
+            if index is not None:
+                self._busy[index] += 1
+                return index
+        handed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        entry = (guild_id, handed)
+        self._waiters.append(entry)
+        try:
+            return await handed
+        except asyncio.CancelledError:
+            if handed.done() and not handed.cancelled():
+                self._unreserve(handed.result())  # handed over just as we were cancelled
+            elif entry in self._waiters:
+                self._waiters.remove(entry)  # a stale waiter would queue every newcomer
+            raise
 
     async def acquire(
         self, guild_id: int, schema: str, role: str
@@ -111,7 +125,7 @@ class SharedTier:
             # Never waits: the reservation guarantees this pool has a free connection.
             conn: asyncpg.Connection = await pools[index].acquire()
         except BaseException:
-            await self._unreserve(index)
+            self._unreserve(index)
             raise
         try:
             # The quote functions refuse anything but guild_<digits> and gh_<tag>_<id>: no
@@ -135,12 +149,19 @@ class SharedTier:
         try:
             await release_quietly(self._started()[index], conn, tier="shared")
         finally:
-            await self._unreserve(index)
+            self._unreserve(index)
 
-    async def _unreserve(self, index: int) -> None:
-        async with self._freed:
-            self._busy[index] -= 1
-            self._freed.notify()
+    def _unreserve(self, index: int) -> None:
+        self._busy[index] -= 1
+        while self._waiters:
+            guild_id, handed = self._waiters.popleft()
+            if handed.done():  # its task was cancelled while waiting
+                continue
+            chosen = self._pick(guild_id)
+            assert chosen is not None, "a connection was just freed"
+            self._busy[chosen] += 1
+            handed.set_result(chosen)
+            return
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""
