@@ -1,0 +1,93 @@
+"""How one schema differs from its reference, in words an operator can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.tenancy.verify.shape import Item
+
+#: How a kind of item is named in a summary ("default of member.xp changed").
+_LABELS = {"default": "default of", "schema": "schema"}
+#: Changed definitions up to this length (both together) are shown in the one-line summary;
+#: longer ones (index definitions) only in ``--json``.
+_SHORT = 60
+#: Owner differences are listed container first.
+_OWNER_ORDER = {"schema": 0, "table": 1, "view": 1, "sequence": 2}
+
+
+def expected_owner(guild_id: int | None, reference_owner: str) -> str:
+    """The role that should own every object of a guild's schema.
+
+    Today that is the role that provisions (the one that built the reference). Per-guild
+    roles will change this one rule, and only here.
+    """
+    return reference_owner
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One difference between a schema and its reference."""
+
+    kind: str
+    name: str
+    change: str  # "added", "missing", "changed" or "owner"
+    expected: str | None = None
+    found: str | None = None
+
+    def __str__(self) -> str:
+        label = f"{_LABELS.get(self.kind, self.kind)} {self.name}".strip()
+        if self.change == "owner":
+            return f"{label} is owned by {self.found} instead of {self.expected}"
+        if self.change == "changed" and len(f"{self.expected}{self.found}") <= _SHORT:
+            return f"{label} changed ({self.expected} -> {self.found})"
+        return f"{label} {self.change}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The difference for ``--json``."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "change": self.change,
+            "expected": self.expected,
+            "found": self.found,
+            "summary": str(self),
+        }
+
+
+def _reported(key: str, items: dict[str, Item], gone: set[str]) -> bool:
+    """False when an ancestor of ``key`` is itself added or missing (named once, there)."""
+    parent = items[key].parent
+    while parent:
+        if parent in gone:
+            return False
+        parent = items[parent].parent if parent in items else ""
+    return True
+
+
+def compare(found: dict[str, Item], reference: dict[str, Item], owner: str) -> list[Difference]:
+    """Differences of ``found`` from ``reference``: structure first, then ownership."""
+    missing = reference.keys() - found.keys()
+    added = found.keys() - reference.keys()
+    gone = missing | added
+    differences = [
+        Difference(reference[k].kind, reference[k].name, "missing")
+        for k in sorted(missing)
+        if _reported(k, reference, gone)
+    ]
+    differences += [
+        Difference(found[k].kind, found[k].name, "added")
+        for k in sorted(added)
+        if _reported(k, found, gone)
+    ]
+    for key in sorted(found.keys() & reference.keys()):
+        want, have = reference[key], found[key]
+        if want.definition != have.definition:
+            differences.append(
+                Difference(have.kind, have.name, "changed", want.definition, have.definition)
+            )
+    for have in sorted(found.values(), key=lambda i: (_OWNER_ORDER.get(i.kind, 3), i.key)):
+        # Indexes follow their table's owner: naming the table once is enough.
+        if have.owner is not None and have.owner != owner and have.kind != "index":
+            differences.append(Difference(have.kind, have.name, "owner", owner, have.owner))
+    return differences

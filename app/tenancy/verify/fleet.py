@@ -1,0 +1,153 @@
+"""Verify every guild schema against the reference for its recorded version.
+
+Whatever the number of guilds, this is a fixed handful of queries on one connection: the
+registry, the list of Guildhall's schemas, one reference schema per distinct recorded
+version, one digest per schema (:mod:`app.tenancy.verify.shape`), and the full items of the
+schemas whose digest or owners differ. Everything runs in one transaction that is rolled
+back, so the reference schemas vanish with it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.tenancy.config import TENANT_APP
+from app.tenancy.errors import TenancyError
+from app.tenancy.migrations import head_version, list_migrations
+from app.tenancy.naming import (
+    SCHEMA_PATTERN,
+    SCRATCH_PATTERN,
+    SPARE_PATTERN,
+    guild_id_of,
+    schema_for,
+)
+from app.tenancy.spares import spare_marker
+from app.tenancy.verify.compare import compare, expected_owner
+from app.tenancy.verify.reference import build_references
+from app.tenancy.verify.report import Drift, VerifyReport
+from app.tenancy.verify.shape import SESSION, read_digests, read_items
+
+
+class VerifyInputError(TenancyError):
+    """``--guild`` named a guild the database knows nothing about."""
+
+
+class NoRegistry(TenancyError):
+    """The shared schema (the registry) does not exist yet: nothing to verify against."""
+
+
+# Read separately and matched in Python: joining the registry with pg_namespace goes
+# quadratic while the catalog statistics lag behind new schemas (see versions.py).
+_REGISTRY = 'SELECT guild_id, schema_version FROM "shared"."tenant"'
+_SCHEMAS = "SELECT nspname, obj_description(oid, 'pg_namespace') AS marker FROM pg_namespace"
+_OURS = re.compile("|".join(p.pattern for p in (SCHEMA_PATTERN, SPARE_PATTERN, SCRATCH_PATTERN)))
+
+
+@dataclass
+class _Plan:
+    """Which schema is checked against which version, and what is orphaned or left over."""
+
+    versions: dict[str, str]  # schema → recorded version
+    guilds: dict[str, int]  # schema → guild id (spares have none)
+    report: VerifyReport
+
+
+async def _plan(conn: Any, ddl: str, guild_ids: Collection[int] | None) -> _Plan:
+    if await conn.fetchval('SELECT to_regclass(\'"shared"."tenant"\') IS NULL'):
+        raise NoRegistry("the shared schema is not created yet; run `guildhall db migrate`")
+    registry = {r["guild_id"]: r["schema_version"] or "" for r in await conn.fetch(_REGISTRY)}
+    markers = {
+        r["nspname"]: r["marker"] for r in await conn.fetch(_SCHEMAS) if _OURS.match(r["nspname"])
+    }
+    report = VerifyReport()
+    wanted = set(registry) if guild_ids is None else set(guild_ids)
+    unknown = sorted(g for g in wanted if g not in registry and schema_for(g) not in markers)
+    if unknown:
+        raise VerifyInputError(
+            f"guild {unknown[0]} is not registered and has no schema {schema_for(unknown[0])}; "
+            "check the id (`guildhall tenants list`)"
+        )
+    plan = _Plan({}, {}, report)
+    for guild_id in sorted(wanted & registry.keys()):
+        schema = schema_for(guild_id)
+        if schema in markers:
+            plan.versions[schema], plan.guilds[schema] = registry[guild_id], guild_id
+        else:
+            report.missing_schemas[guild_id] = schema
+    for name, marker in sorted(markers.items()):
+        if SCHEMA_PATTERN.match(name):
+            if guild_id_of(name) not in registry and (guild_ids is None or name in _names(wanted)):
+                report.unregistered_schemas.append(name)
+        elif guild_ids is not None:
+            continue  # spares and scratch schemas belong to no guild
+        elif SPARE_PATTERN.match(name) and marker == spare_marker(ddl):
+            plan.versions[name] = head_version(TENANT_APP)
+            report.spares_ready += 1
+        elif SPARE_PATTERN.match(name):
+            report.leftover_spares.append(name)
+        else:
+            report.leftover_scratch.append(name)
+    return plan
+
+
+def _names(guild_ids: Collection[int]) -> set[str]:
+    return {schema_for(g) for g in guild_ids}
+
+
+async def verify_schemas(
+    conn: Any,
+    *,
+    ddl: str,
+    guild_ids: Collection[int] | None = None,
+    root: Path | None = None,
+    details: bool = True,
+) -> VerifyReport:
+    """Compare every guild schema (or only ``guild_ids``') with its recorded version.
+
+    ``conn`` is an asyncpg connection; ``ddl`` the tenant app's head DDL. With ``details``
+    False only the drifted schemas are found, not what differs (``guildhall doctor``).
+    Raises :class:`VerifyInputError` for a guild id the database does not know and
+    :class:`NoRegistry` for a database without the shared schema.
+    """
+    started = time.perf_counter()
+    known = {m.version for m in list_migrations(TENANT_APP, root)}
+    transaction = conn.transaction(isolation="repeatable_read")
+    await transaction.start()
+    try:
+        plan = await _plan(conn, ddl, guild_ids)
+        report = plan.report
+        references = await build_references(conn, set(plan.versions.values()), ddl=ddl, root=root)
+        owner = await conn.fetchval("SELECT current_user")
+        await conn.execute(SESSION)
+        digests = await read_digests(conn, [*plan.versions, *references.values()])
+        suspects = []
+        for schema, version in plan.versions.items():
+            guild_id = plan.guilds.get(schema)
+            report.checked += 1
+            if version not in known:
+                problem = f"recorded version {version or '(none)'!r} is not a migration of this "
+                report.drifted.append(Drift(schema, guild_id, version, problem=problem + "release"))
+                continue
+            want, have = digests[references[version]], digests[schema]
+            if want.digest != have.digest or have.owners != {expected_owner(guild_id, owner)}:
+                suspects.append(schema)
+        if details and suspects:
+            needed = {references[plan.versions[s]] for s in suspects}
+            items = await read_items(conn, [*suspects, *needed])
+        for schema in suspects:
+            guild_id, version = plan.guilds.get(schema), plan.versions[schema]
+            differences = []
+            if details:
+                reference = items[references[version]]
+                differences = compare(items[schema], reference, expected_owner(guild_id, owner))
+            report.drifted.append(Drift(schema, guild_id, version, differences))
+    finally:
+        await transaction.rollback()
+    report.drifted.sort(key=lambda d: (d.guild_id is None, d.guild_id or 0, d.schema))
+    report.seconds = time.perf_counter() - started
+    return report
