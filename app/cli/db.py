@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
+from app.cli.db_verify import verify_command
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -43,6 +44,7 @@ from app.tenancy import (
 )
 
 db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
+db_app.command("verify")(verify_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 MigrationsOption = Annotated[

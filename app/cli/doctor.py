@@ -266,6 +266,10 @@ async def diagnose(settings: Settings) -> list[Finding]:
                 )
             )
             findings.extend(await schema_findings(conn))
+            # Imported here: doctor_verify builds on this module's Finding.
+            from app.cli.doctor_verify import verify_findings
+
+            findings.extend(await verify_findings(conn, server.address))
             findings.append(await budget_finding(conn, settings))
             findings.append(await rights_finding(conn))
         finally:
