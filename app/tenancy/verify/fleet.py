@@ -30,7 +30,7 @@ from app.tenancy.spares import spare_marker
 from app.tenancy.verify.compare import compare, expected_owner
 from app.tenancy.verify.reference import build_references
 from app.tenancy.verify.report import Drift, VerifyReport
-from app.tenancy.verify.shape import SESSION, read_digests, read_items
+from app.tenancy.verify.shape import SESSION, Digest, read_digests, read_items
 
 
 class VerifyInputError(TenancyError):
@@ -99,6 +99,30 @@ def _names(guild_ids: Collection[int]) -> set[str]:
     return {schema_for(g) for g in guild_ids}
 
 
+def _suspects(
+    plan: _Plan,
+    digests: dict[str, Digest],
+    references: dict[str, str],
+    owner: str,
+    root: Path | None,
+) -> list[str]:
+    """Schemas whose digest or owners differ from their reference's; schemas at a version
+    this release does not have go straight into the report."""
+    known = {m.version for m in list_migrations(TENANT_APP, root)}
+    suspects = []
+    for schema, version in plan.versions.items():
+        guild_id = plan.guilds.get(schema)
+        plan.report.checked += 1
+        if version not in known:
+            problem = f"recorded version {version or '(none)'!r} is not a migration of this release"
+            plan.report.drifted.append(Drift(schema, guild_id, version, problem=problem))
+            continue
+        want, have = digests[references[version]], digests[schema]
+        if want.digest != have.digest or have.owners != {expected_owner(guild_id, owner)}:
+            suspects.append(schema)
+    return suspects
+
+
 async def verify_schemas(
     conn: Any,
     *,
@@ -115,39 +139,27 @@ async def verify_schemas(
     :class:`NoRegistry` for a database without the shared schema.
     """
     started = time.perf_counter()
-    known = {m.version for m in list_migrations(TENANT_APP, root)}
     transaction = conn.transaction(isolation="repeatable_read")
     await transaction.start()
     try:
         plan = await _plan(conn, ddl, guild_ids)
-        report = plan.report
         references = await build_references(conn, set(plan.versions.values()), ddl=ddl, root=root)
-        owner = await conn.fetchval("SELECT current_user")
+        owner = str(await conn.fetchval("SELECT current_user"))
         await conn.execute(SESSION)
         digests = await read_digests(conn, [*plan.versions, *references.values()])
-        suspects = []
-        for schema, version in plan.versions.items():
-            guild_id = plan.guilds.get(schema)
-            report.checked += 1
-            if version not in known:
-                problem = f"recorded version {version or '(none)'!r} is not a migration of this "
-                report.drifted.append(Drift(schema, guild_id, version, problem=problem + "release"))
-                continue
-            want, have = digests[references[version]], digests[schema]
-            if want.digest != have.digest or have.owners != {expected_owner(guild_id, owner)}:
-                suspects.append(schema)
-        if details and suspects:
-            needed = {references[plan.versions[s]] for s in suspects}
-            items = await read_items(conn, [*suspects, *needed])
+        suspects = _suspects(plan, digests, references, owner, root)
+        wanted = [*suspects, *set(references.values())] if details and suspects else []
+        items = await read_items(conn, wanted) if wanted else {}
         for schema in suspects:
             guild_id, version = plan.guilds.get(schema), plan.versions[schema]
             differences = []
             if details:
                 reference = items[references[version]]
                 differences = compare(items[schema], reference, expected_owner(guild_id, owner))
-            report.drifted.append(Drift(schema, guild_id, version, differences))
+            plan.report.drifted.append(Drift(schema, guild_id, version, differences))
     finally:
         await transaction.rollback()
+    report = plan.report
     report.drifted.sort(key=lambda d: (d.guild_id is None, d.guild_id or 0, d.schema))
     report.seconds = time.perf_counter() - started
     return report
