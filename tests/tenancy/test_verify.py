@@ -105,17 +105,18 @@ async def test_verify_reports_a_registry_row_whose_schema_is_gone(
 async def test_verify_reports_a_guild_schema_without_registry_row(
     tenancy, new_guild_id, conn
 ) -> None:
-    """A ``guild_<id>`` schema nobody registered: named, with --guild and without."""
-    stray = schema_for(next(new_guild_id))
-    await conn.execute(f'CREATE SCHEMA "{stray}"')
+    """A ``guild_<id>`` schema nobody registered (even one no guild id can have): named,
+    with --guild and without."""
+    stray, impossible = schema_for(next(new_guild_id)), "guild_0"
+    await conn.execute(f'CREATE SCHEMA "{stray}"; CREATE SCHEMA "{impossible}"')
     try:
         only = await _verify(conn, tenancy, [int(stray.removeprefix("guild_"))])
         everything = await _verify(conn, tenancy)
     finally:
-        await conn.execute(f'DROP SCHEMA "{stray}"')
+        await conn.execute(f'DROP SCHEMA "{stray}"; DROP SCHEMA "{impossible}"')
     assert only.unregistered_schemas == [stray] and only.checked == 0 and not only.ok
     assert only.lines() == [f"schema {stray}: no registry row"]
-    assert stray in everything.unregistered_schemas
+    assert {stray, impossible} <= set(everything.unregistered_schemas)
 
 
 async def test_verify_reports_leftover_spare_and_scratch_schemas(tenancy, conn) -> None:

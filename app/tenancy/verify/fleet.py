@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.tenancy.config import TENANT_APP
-from app.tenancy.errors import TenancyError
+from app.tenancy.errors import InvalidGuildId, TenancyError
 from app.tenancy.migrations import head_version, list_migrations
 from app.tenancy.naming import (
     SCHEMA_PATTERN,
@@ -73,6 +73,7 @@ async def _plan(conn: Any, ddl: str, guild_ids: Collection[int] | None) -> _Plan
             "check the id (`guildhall tenants list`)"
         )
     plan = _Plan({}, {}, report)
+    names, marker_now = {schema_for(g) for g in wanted}, spare_marker(ddl)
     for guild_id in sorted(wanted & registry.keys()):
         schema = schema_for(guild_id)
         if schema in markers:
@@ -81,11 +82,11 @@ async def _plan(conn: Any, ddl: str, guild_ids: Collection[int] | None) -> _Plan
             report.missing_schemas[guild_id] = schema
     for name, marker in sorted(markers.items()):
         if SCHEMA_PATTERN.match(name):
-            if guild_id_of(name) not in registry and (guild_ids is None or name in _names(wanted)):
+            if _registered(name, registry) is None and (guild_ids is None or name in names):
                 report.unregistered_schemas.append(name)
         elif guild_ids is not None:
             continue  # spares and scratch schemas belong to no guild
-        elif SPARE_PATTERN.match(name) and marker == spare_marker(ddl):
+        elif SPARE_PATTERN.match(name) and marker == marker_now:
             plan.versions[name] = head_version(TENANT_APP)
             report.spares_ready += 1
         elif SPARE_PATTERN.match(name):
@@ -95,8 +96,13 @@ async def _plan(conn: Any, ddl: str, guild_ids: Collection[int] | None) -> _Plan
     return plan
 
 
-def _names(guild_ids: Collection[int]) -> set[str]:
-    return {schema_for(g) for g in guild_ids}
+def _registered(schema: str, registry: dict[int, str]) -> int | None:
+    """The guild id of a ``guild_<digits>`` schema if the registry has it."""
+    try:
+        guild_id = guild_id_of(schema)
+    except InvalidGuildId:  # guild_0, or more digits than a snowflake: nobody's schema
+        return None
+    return guild_id if guild_id in registry else None
 
 
 def _suspects(
