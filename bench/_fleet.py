@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from app.tenancy.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations import list_migrations
-from app.tenancy.migrator import plan_schema, upgrade_script
+from app.tenancy.connections.config import SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.migrations.applier import plan_schema, upgrade_script
+from app.tenancy.migrations.files import list_migrations
 from app.tenancy.naming import SHARED_SCHEMA, quote_schema, schema_for
-from app.tenancy.verify.reference import aerich_insert
+from app.tenancy.schemas.verify.reference import aerich_insert
 
 
 async def create_shared(address: ServerAddress) -> None:

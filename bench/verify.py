@@ -19,8 +19,8 @@ from typing import Any
 
 import asyncpg
 
-from app.tenancy.config import ServerAddress
-from app.tenancy.verify import tenant_head_ddl
+from app.tenancy.connections.config import ServerAddress
+from app.tenancy.schemas.verify import tenant_head_ddl
 from bench._fleet import build_guilds, create_shared
 from bench._support import scratch_database
 

@@ -8,10 +8,15 @@ import asyncpg
 import typer
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run
+from app.postgres import open_server
 from app.settings import load_settings
-from app.tenancy.migrations import MigrationFileError
-from app.tenancy.server import open_server
-from app.tenancy.verify import VerifyInputError, VerifyReport, tenant_head_ddl, verify_schemas
+from app.tenancy import (
+    MigrationFileError,
+    VerifyInputError,
+    VerifyReport,
+    tenant_head_ddl,
+    verify_schemas,
+)
 
 
 async def _verify(guild_ids: list[int] | None) -> VerifyReport:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.cli.doctor import Finding
-from app.tenancy.config import ServerAddress
-from app.tenancy.verify import NoRegistry, tenant_head_ddl, verify_schemas
+from app.tenancy import NoRegistry, ServerAddress, tenant_head_ddl, verify_schemas
 
 VERIFY = "guildhall db verify"
 

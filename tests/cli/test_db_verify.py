@@ -12,7 +12,7 @@ import json
 import asyncpg
 import pytest
 
-from app.tenancy.server import temporary_database
+from app.postgres import temporary_database
 from tests.cli.test_db import guildhall
 
 GUILDS = [7001, 7002, 7003]

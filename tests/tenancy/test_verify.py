@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from app.tenancy.migrate_all import MigrateOptions, migrate_all
+from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
 from app.tenancy.naming import quote_any_schema, schema_for
-from app.tenancy.spares import create_spare
-from app.tenancy.verify import VerifyInputError, verify_schemas
+from app.tenancy.schemas.spares import create_spare
+from app.tenancy.schemas.verify import VerifyInputError, verify_schemas
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 
 

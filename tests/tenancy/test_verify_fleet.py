@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from app.tenancy.server import temporary_database
-from app.tenancy.verify import verify_schemas
+from app.postgres import temporary_database
+from app.tenancy.schemas.verify import verify_schemas
 from bench._fleet import build_guilds, create_shared
 
 GUILDS = 1000

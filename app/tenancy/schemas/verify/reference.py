@@ -18,9 +18,14 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from app.tenancy.config import TENANT_APP
-from app.tenancy.migrations import MigrationFile, head_version, list_migrations, models_state_json
-from app.tenancy.migrator import plan_schema, search_path_sql, upgrade_script
+from app.tenancy.connections.config import TENANT_APP
+from app.tenancy.migrations.applier import plan_schema, search_path_sql, upgrade_script
+from app.tenancy.migrations.files import (
+    MigrationFile,
+    head_version,
+    list_migrations,
+    models_state_json,
+)
 from app.tenancy.naming import quote_any_schema, scratch_schema
 
 

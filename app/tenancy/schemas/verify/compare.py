@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.tenancy.verify.shape import Item
+from app.tenancy.schemas.verify.shape import Item
 
 #: How a kind of item is named in a summary ("default of member.xp changed").
 _LABELS = {"default": "default of", "schema": "schema"}

@@ -2,7 +2,7 @@
 
 Whatever the number of guilds, this is a fixed handful of queries on one connection: the
 registry, the list of Guildhall's schemas, one reference schema per distinct recorded
-version, one digest per schema (:mod:`app.tenancy.verify.shape`), and the full items of the
+version, one digest per schema (:mod:`app.tenancy.schemas.verify.shape`), and the full items of the
 schemas whose digest or owners differ. Everything runs in one transaction that is rolled
 back, so the reference schemas vanish with it.
 """
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.tenancy.config import TENANT_APP
+from app.tenancy.connections.config import TENANT_APP
 from app.tenancy.errors import InvalidGuildId, TenancyError
-from app.tenancy.migrations import head_version, list_migrations
+from app.tenancy.migrations.files import head_version, list_migrations
 from app.tenancy.naming import (
     SCHEMA_PATTERN,
     SCRATCH_PATTERN,
@@ -26,11 +26,11 @@ from app.tenancy.naming import (
     guild_id_of,
     schema_for,
 )
-from app.tenancy.spares import spare_marker
-from app.tenancy.verify.compare import compare, expected_owner
-from app.tenancy.verify.reference import build_references
-from app.tenancy.verify.report import Drift, VerifyReport
-from app.tenancy.verify.shape import SESSION, Digest, read_digests, read_items
+from app.tenancy.schemas.spares import spare_marker
+from app.tenancy.schemas.verify.compare import compare, expected_owner
+from app.tenancy.schemas.verify.reference import build_references
+from app.tenancy.schemas.verify.report import Drift, VerifyReport
+from app.tenancy.schemas.verify.shape import SESSION, Digest, read_digests, read_items
 
 
 class VerifyInputError(TenancyError):
@@ -42,7 +42,7 @@ class NoRegistry(TenancyError):
 
 
 # Read separately and matched in Python: joining the registry with pg_namespace goes
-# quadratic while the catalog statistics lag behind new schemas (see versions.py).
+# quadratic while the catalog statistics lag behind new schemas (see migrations/versions.py).
 _REGISTRY = 'SELECT guild_id, schema_version FROM "shared"."tenant"'
 _SCHEMAS = "SELECT nspname, obj_description(oid, 'pg_namespace') AS marker FROM pg_namespace"
 _OURS = re.compile("|".join(p.pattern for p in (SCHEMA_PATTERN, SPARE_PATTERN, SCRATCH_PATTERN)))

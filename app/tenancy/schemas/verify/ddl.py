@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import Tortoise, connections
 from tortoise.utils import get_schema_sql
 
-from app.tenancy.config import TENANT_ALIAS, ServerAddress, tortoise_config
+from app.tenancy.connections.config import TENANT_ALIAS, ServerAddress, tortoise_config
 
 
 async def tenant_head_ddl(address: ServerAddress) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.tenancy.verify.compare import Difference
+from app.tenancy.schemas.verify.compare import Difference
 
 
 @dataclass(frozen=True)
