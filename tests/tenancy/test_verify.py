@@ -42,6 +42,24 @@ SABOTAGE = {
         ["default of member.xp changed (0 -> 7)"],
     ),
     "missing table": ("DROP TABLE {s}.note", ["table note missing"]),
+    "changed type": (
+        "ALTER TABLE {s}.tag ALTER COLUMN name TYPE varchar(65)",
+        [
+            "column tag.name changed "
+            "(character varying(64) not null -> character varying(65) not null)"
+        ],
+    ),
+    "changed sequence": (
+        "ALTER SEQUENCE {s}.note_id_seq INCREMENT 2",
+        ["sequence note_id_seq changed"],
+    ),
+    "changed collation": (
+        'ALTER TABLE {s}.note ALTER COLUMN content TYPE varchar(1000) COLLATE "C"',
+        [
+            "column note.content changed (character varying(1000) not null -> "
+            'character varying(1000) not null collate "C")'
+        ],
+    ),
     "extra table": ("CREATE TABLE {s}.extra (id bigserial PRIMARY KEY)", ["table extra added"]),
 }
 

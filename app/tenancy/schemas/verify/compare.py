@@ -11,7 +11,7 @@ from app.tenancy.schemas.verify.shape import Item
 _LABELS = {"default": "default of", "schema": "schema"}
 #: Changed definitions up to this length (both together) are shown in the one-line summary;
 #: longer ones (index definitions) only in ``--json``.
-_SHORT = 60
+_SHORT = 80
 #: Owner differences are listed container first.
 _OWNER_ORDER = {"schema": 0, "table": 1, "view": 1, "sequence": 2}
 

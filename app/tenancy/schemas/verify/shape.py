@@ -54,8 +54,9 @@ SELECT a.nspname, 'column', a.relname || '.' || a.attname, 'table ' || a.relname
          || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
          || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
          || CASE WHEN a.attgenerated <> '' THEN ' generated ' || a.attgenerated::text ELSE '' END
-         || CASE WHEN a.attcollation <> 0 THEN ' collate ' || a.attcollation::regcollation::text
-                 ELSE '' END,
+         -- 100: the database's default collation (a built-in OID), the usual case.
+         || CASE WHEN a.attcollation NOT IN (0, 100)
+                 THEN ' collate ' || a.attcollation::regcollation::text ELSE '' END,
        NULL
 FROM att a
 UNION ALL
