@@ -44,7 +44,6 @@ from app.tenancy import (
 )
 
 db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
-db_app.command("verify")(verify_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 MigrationsOption = Annotated[
@@ -378,3 +377,6 @@ def makemigrations_command(
             "(left: migrations, right: models); edit the migration so new and migrated guild "
             "schemas match"
         )
+
+
+db_app.command("verify")(verify_command)
