@@ -50,6 +50,12 @@ def verify_command(
         raise CliError(str(exc), exit_code=2) from None
     except MigrationFileError as exc:
         raise CliError(str(exc)) from None
+    except asyncpg.PostgresError as exc:
+        # The catalog functions read the newest catalog, not the snapshot: a schema dropped
+        # (purged) while the check ran can make them fail. Nothing was changed.
+        raise CliError(
+            f"the check failed ({exc}); if a guild was purged meanwhile, run it again"
+        ) from None
     if as_json:
         print_json(report.to_json())
     else:
