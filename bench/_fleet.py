@@ -2,7 +2,9 @@
 
 For benchmarks and tests that need thousands of guilds (``Tenancy.provision_many`` builds one
 schema per transaction: ~150 guilds/s here). Each guild gets what provisioning gives it: a
-registry row at the head, ``guild_<id>`` built from the tenant DDL, and its aerich rows.
+registry row at the head, its own role, ``guild_<id>`` built from the tenant DDL by that role,
+and its aerich rows. The guild roles go with the temporary database
+(``app.postgres.temporary_database``).
 Nothing here is used by the product.
 """
 
@@ -16,7 +18,14 @@ import asyncpg
 from app.tenancy.connections.config import SHARED_APP, TENANT_APP, ServerAddress
 from app.tenancy.migrations.applier import plan_schema, upgrade_script
 from app.tenancy.migrations.files import list_migrations
-from app.tenancy.naming import SHARED_SCHEMA, quote_schema, schema_for
+from app.tenancy.naming import (
+    SHARED_SCHEMA,
+    database_tag,
+    quote_role,
+    quote_schema,
+    role_for,
+    schema_for,
+)
 from app.tenancy.schemas.verify.reference import aerich_insert
 
 
@@ -32,9 +41,14 @@ async def create_shared(address: ServerAddress) -> None:
         await conn.close()
 
 
-def _guild_sql(guild_id: int, ddl: str, aerich_rows: str) -> str:
-    schema = quote_schema(schema_for(guild_id))
-    return f"CREATE SCHEMA {schema}; SET LOCAL search_path TO {schema};\n{ddl}\n{aerich_rows}\n"
+def _guild_sql(guild_id: int, tag: str, ddl: str, aerich_rows: str) -> str:
+    """What provisioning runs for one guild (app.tenancy.schemas.builder), as one script."""
+    schema, owner = quote_schema(schema_for(guild_id)), quote_role(role_for(tag, guild_id))
+    return (
+        f"CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO CURRENT_USER; CREATE SCHEMA {schema}; "
+        f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {owner}; SET LOCAL ROLE {owner}; "
+        f"SET LOCAL search_path TO {schema};\n{ddl}\n{aerich_rows}\nRESET ROLE;\n"
+    )
 
 
 async def build_guilds(
@@ -45,6 +59,7 @@ async def build_guilds(
     migrations = list_migrations(TENANT_APP)
     head = migrations[-1].version
     aerich_rows = aerich_insert(migrations)
+    tag = database_tag(address.database)
     batches = [guild_ids[i : i + batch] for i in range(0, len(guild_ids), batch)]
     queue: asyncio.Queue[Sequence[int]] = asyncio.Queue()
     for chunk in batches:
@@ -56,7 +71,7 @@ async def build_guilds(
             while not queue.empty():
                 chunk = queue.get_nowait()
                 rows = ", ".join(f"({g}, 'guild_{g}', '{head}', now(), now())" for g in chunk)
-                script = "".join(_guild_sql(g, ddl, aerich_rows) for g in chunk)
+                script = "".join(_guild_sql(g, tag, ddl, aerich_rows) for g in chunk)
                 async with conn.transaction():
                     await conn.execute(
                         f'{script}\nINSERT INTO "shared"."tenant" ("guild_id", "schema_name", '

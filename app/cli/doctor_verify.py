@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.cli.doctor import Finding
+from app.cli._findings import Finding
 from app.tenancy import NoRegistry, ServerAddress, tenant_head_ddl, verify_schemas
 
 VERIFY = "guildhall db verify"

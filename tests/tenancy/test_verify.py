@@ -90,22 +90,24 @@ async def test_verify_names_only_the_sabotaged_guild_and_what_changed(
 async def test_verify_names_a_table_owned_by_a_foreign_role(
     tenancy, provisioned, conn, database
 ) -> None:
-    """A table handed to another role: its owner named; the guild next to it is clean."""
+    """A table handed to another role: its owner named (the guild's own role expected); the
+    guild next to it is clean."""
     guilds = [await provisioned() for _ in range(2)]
     role = f"{database.database}_foreign"  # roles are server-wide: unique to this run
+    own = tenancy.role_for(guilds[0])
     me = await conn.fetchval("SELECT current_user")
     await conn.execute(f'CREATE ROLE "{role}"')
     try:
         await conn.execute(f'ALTER TABLE "{schema_for(guilds[0])}".tag OWNER TO "{role}"')
         report = await _verify(conn, tenancy, guilds)
-        await conn.execute(f'ALTER TABLE "{schema_for(guilds[0])}".tag OWNER TO "{me}"')
+        await conn.execute(f'ALTER TABLE "{schema_for(guilds[0])}".tag OWNER TO "{own}"')
         again = await _verify(conn, tenancy, guilds)
     finally:
         await conn.execute(f'REASSIGN OWNED BY "{role}" TO "{me}"; DROP ROLE "{role}"')
     assert [d.guild_id for d in report.drifted] == [guilds[0]]
     assert [str(d) for d in report.drifted[0].differences] == [
-        f"table tag is owned by {role} instead of {me}",
-        f"sequence tag_id_seq is owned by {role} instead of {me}",
+        f"table tag is owned by {role} instead of {own}",
+        f"sequence tag_id_seq is owned by {role} instead of {own}",
     ]
     assert again.ok and again.checked == 2
 
@@ -144,7 +146,8 @@ async def test_verify_reports_a_guild_schema_without_registry_row(
 async def test_verify_reports_leftover_spare_and_scratch_schemas(tenancy, conn) -> None:
     """A spare marked for another release and a scratch schema are leftovers; a current spare
     is ready and compared with the head."""
-    stale, current = await create_spare(tenancy.tenant_ddl), await create_spare(tenancy.tenant_ddl)
+    stale = await create_spare(tenancy.tenant_ddl, tenancy.role_tag)
+    current = await create_spare(tenancy.tenant_ddl, tenancy.role_tag)
     scratch = "guildhall_scratch_0badc0de"
     await conn.execute(f'COMMENT ON SCHEMA "{stale}" IS \'old ddl:0\'; CREATE SCHEMA "{scratch}"')
     try:
@@ -209,17 +212,20 @@ async def test_reference_replayed_from_migrations_equals_the_one_built_from_the_
     transaction = conn.transaction()
     await transaction.start()
     try:
-        replayed = (await build_references(conn, [head], ddl=None))[head]
-        built = (await build_references(conn, [head], ddl=tenancy.tenant_ddl))[head]
+        tag = tenancy.role_tag
+        replayed = (await build_references(conn, [head], ddl=None, tag=tag))[head]
+        built = (await build_references(conn, [head], ddl=tenancy.tenant_ddl, tag=tag))[head]
         await conn.execute(SESSION)
-        items = await read_items(conn, [replayed, built])
+        items = await read_items(conn, {r.schema: r.role for r in (replayed, built)})
     finally:
         await transaction.rollback()
-    product = {i.name for i in items[replayed].values() if i.kind == "table"}
+    replayed_items, built_items = items[replayed.schema], items[built.schema]
+    product = {i.name for i in replayed_items.values() if i.kind == "table"}
     assert product == {"member", "tag", "note", "aerich"}
-    from_ddl = {k: i for k, i in items[built].items() if _table_of(i) in product | {""}}
-    assert len(from_ddl) < len(items[built])  # the test-only tables were there, and left out
-    assert compare(from_ddl, items[replayed], items[built]["schema"].owner) == []
+    from_ddl = {k: i for k, i in built_items.items() if _table_of(i) in product | {""}}
+    assert len(from_ddl) < len(built_items)  # the test-only tables were there, and left out
+    login = built_items["schema"].owner
+    assert compare(from_ddl, replayed_items, built.role, login) == []
 
 
 def _table_of(item) -> str:
@@ -227,3 +233,26 @@ def _table_of(item) -> str:
     if item.kind == "schema":
         return ""
     return (item.parent or item.key).split(" ", 1)[1].split(".")[0]
+
+
+async def test_verify_names_rights_granted_beyond_the_guild_role(
+    tenancy, provisioned, conn
+) -> None:
+    """Rights on the schema or a table given to anyone but the guild's own role are drift
+    (the guild's own grants compare equal across guilds)."""
+    guilds = [await provisioned() for _ in range(3)]
+    schema = quote_any_schema(schema_for(guilds[1]))
+    await conn.execute(
+        f"GRANT SELECT ON {schema}.tag TO PUBLIC; GRANT USAGE ON SCHEMA {schema} TO PUBLIC"
+    )
+
+    report = await _verify(conn, tenancy, guilds)
+
+    assert [d.guild_id for d in report.drifted] == [guilds[1]]
+    changes = report.drifted[0].differences
+    assert [(d.kind, d.name, d.change) for d in changes] == [
+        ("schema", "", "changed"),
+        ("table", "tag", "changed"),
+    ]
+    assert changes[0].found.endswith(",=U/<login>}") and changes[0].expected.startswith("grants {")
+    assert changes[1].expected == "r" and changes[1].found.startswith("r grants {<owner>=")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.tenancy.naming import SPARE_PATTERN, guild_id_of, role_for, spare_role
 from app.tenancy.schemas.verify.shape import Item
 
 #: How a kind of item is named in a summary ("default of member.xp changed").
@@ -16,13 +17,16 @@ _SHORT = 80
 _OWNER_ORDER = {"schema": 0, "table": 1, "view": 1, "sequence": 2}
 
 
-def expected_owner(guild_id: int | None, reference_owner: str) -> str:
-    """The role that should own every object of a guild's schema.
+def expected_owner(schema: str, tag: str) -> str:
+    """The role that should own every table, view and sequence of ``schema`` (a guild's or a
+    spare's) in the database tagged ``tag``: the guild's own role, or the spare's.
 
-    Today that is the role that provisions (the one that built the reference). Per-guild
-    roles will change this one rule, and only here.
+    The schema itself stays the login's (:mod:`app.tenancy.schemas.roles`). This is the one
+    place the rule lives.
     """
-    return reference_owner
+    if SPARE_PATTERN.match(schema):
+        return spare_role(tag, schema)
+    return role_for(tag, guild_id_of(schema))
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,11 @@ def _reported(key: str, items: dict[str, Item], gone: set[str]) -> bool:
     return True
 
 
-def compare(found: dict[str, Item], reference: dict[str, Item], owner: str) -> list[Difference]:
-    """Differences of ``found`` from ``reference``: structure first, then ownership."""
+def compare(
+    found: dict[str, Item], reference: dict[str, Item], owner: str, login: str
+) -> list[Difference]:
+    """Differences of ``found`` from ``reference``: structure first, then ownership (the
+    schema the ``login``'s, everything in it ``owner``'s)."""
     missing = reference.keys() - found.keys()
     added = found.keys() - reference.keys()
     gone = missing | added
@@ -88,6 +95,10 @@ def compare(found: dict[str, Item], reference: dict[str, Item], owner: str) -> l
             )
     for have in sorted(found.values(), key=lambda i: (_OWNER_ORDER.get(i.kind, 3), i.key)):
         # Indexes follow their table's owner: naming the table once is enough.
-        if have.owner is not None and have.owner != owner and have.kind != "index":
-            differences.append(Difference(have.kind, have.name, "owner", owner, have.owner))
+        want_owner = login if have.kind == "schema" else owner
+        # An added object is named as added; who owns it is beside the point.
+        if have.key in added or not _reported(have.key, found, gone):
+            continue
+        if have.owner is not None and have.owner != want_owner and have.kind != "index":
+            differences.append(Difference(have.kind, have.name, "owner", want_owner, have.owner))
     return differences

@@ -23,12 +23,13 @@ from app.tenancy.naming import (
     SCHEMA_PATTERN,
     SCRATCH_PATTERN,
     SPARE_PATTERN,
+    database_tag,
     guild_id_of,
     schema_for,
 )
 from app.tenancy.schemas.spares import spare_marker
 from app.tenancy.schemas.verify.compare import compare, expected_owner
-from app.tenancy.schemas.verify.reference import build_references
+from app.tenancy.schemas.verify.reference import Reference, build_references
 from app.tenancy.schemas.verify.report import Drift, VerifyReport
 from app.tenancy.schemas.verify.shape import SESSION, Digest, read_digests, read_items
 
@@ -108,8 +109,9 @@ def _registered(schema: str, registry: dict[int, str]) -> int | None:
 def _suspects(
     plan: _Plan,
     digests: dict[str, Digest],
-    references: dict[str, str],
-    owner: str,
+    references: dict[str, Reference],
+    owners: dict[str, str],
+    login: str,
     root: Path | None,
 ) -> list[str]:
     """Schemas whose digest or owners differ from their reference's; schemas at a version
@@ -123,8 +125,8 @@ def _suspects(
             problem = f"recorded version {version or '(none)'!r} is not a migration of this release"
             plan.report.drifted.append(Drift(schema, guild_id, version, problem=problem))
             continue
-        want, have = digests[references[version]], digests[schema]
-        if want.digest != have.digest or have.owners != {expected_owner(guild_id, owner)}:
+        want, have = digests[references[version].schema], digests[schema]
+        if want.digest != have.digest or have.owners != {login, owners[schema]}:
             suspects.append(schema)
     return suspects
 
@@ -149,19 +151,25 @@ async def verify_schemas(
     await transaction.start()
     try:
         plan = await _plan(conn, ddl, guild_ids)
-        references = await build_references(conn, set(plan.versions.values()), ddl=ddl, root=root)
-        owner = str(await conn.fetchval("SELECT current_user"))
+        login, database = await conn.fetchrow("SELECT current_user, current_database()")
+        tag = database_tag(database)
+        refs = await build_references(
+            conn, set(plan.versions.values()), ddl=ddl, tag=tag, root=root
+        )
+        owners = {schema: expected_owner(schema, tag) for schema in plan.versions}
+        owners.update({ref.schema: ref.role for ref in refs.values()})
         await conn.execute(SESSION)
-        digests = await read_digests(conn, [*plan.versions, *references.values()])
-        suspects = _suspects(plan, digests, references, owner, root)
-        wanted = [*suspects, *set(references.values())] if details and suspects else []
-        items = await read_items(conn, wanted) if wanted else {}
+        digests = await read_digests(conn, owners)
+        suspects = _suspects(plan, digests, refs, owners, login, root)
+        if details and suspects:
+            wanted = [*suspects, *(ref.schema for ref in refs.values())]
+            items = await read_items(conn, {schema: owners[schema] for schema in wanted})
         for schema in suspects:
             guild_id, version = plan.guilds.get(schema), plan.versions[schema]
             differences = []
             if details:
-                reference = items[references[version]]
-                differences = compare(items[schema], reference, expected_owner(guild_id, owner))
+                reference = items[refs[version].schema]
+                differences = compare(items[schema], reference, owners[schema], login)
             plan.report.drifted.append(Drift(schema, guild_id, version, differences))
     finally:
         await transaction.rollback()

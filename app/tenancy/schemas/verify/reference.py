@@ -15,6 +15,7 @@ session ever sees it. How a version is built follows how real guild schemas got 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,13 @@ from app.tenancy.migrations.files import (
     list_migrations,
     models_state_json,
 )
-from app.tenancy.naming import quote_any_schema, scratch_schema
+from app.tenancy.naming import (
+    quote_any_schema,
+    quote_role,
+    scratch_schema,
+    spare_role,
+    spare_schema,
+)
 
 
 def aerich_insert(migrations: list[MigrationFile]) -> str:
@@ -39,12 +46,21 @@ def aerich_insert(migrations: list[MigrationFile]) -> str:
     return f'INSERT INTO "aerich" ("version", "app", "content") VALUES {rows};'  # noqa: S608
 
 
-async def _build(conn: Any, version: str, files: list[MigrationFile], ddl: str | None) -> str:
-    """One reference schema at ``version`` in ``conn``'s transaction; returns its name."""
+async def _build(
+    conn: Any, version: str, files: list[MigrationFile], ddl: str | None, tag: str
+) -> Reference:
+    """One reference schema at ``version`` in ``conn``'s transaction."""
     names = [m.version for m in files]
     wanted = files[: names.index(version) + 1]
-    schema = scratch_schema()
-    await conn.execute(f"CREATE SCHEMA {quote_any_schema(schema)}")
+    schema, role = scratch_schema(), spare_role(tag, spare_schema())
+    quoted, owner = quote_any_schema(schema), quote_role(role)
+    # As a guild's is built (app.tenancy.schemas.builder): the login's schema, granted to a
+    # role of its own that creates (so owns) every table in it. The role goes with the
+    # rollback, like the schema.
+    await conn.execute(
+        f"CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO CURRENT_USER; CREATE SCHEMA {quoted}; "
+        f"GRANT USAGE, CREATE ON SCHEMA {quoted} TO {owner}; SET LOCAL ROLE {owner}"
+    )
     ddl_version = head_version(TENANT_APP) if ddl is not None else ""
     applied: set[str] = set()
     if ddl is not None and ddl_version in names[: len(wanted)]:
@@ -54,21 +70,31 @@ async def _build(conn: Any, version: str, files: list[MigrationFile], ddl: str |
     plan = plan_schema(schema, TENANT_APP, applied, wanted)
     if plan.pending:
         await conn.execute(await upgrade_script(plan))
-    return schema
+    await conn.execute("RESET ROLE")
+    return Reference(schema, role)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference schema and the role that owns what is in it."""
+
+    schema: str
+    role: str
 
 
 async def build_references(
-    conn: Any, versions: Collection[str], *, ddl: str | None, root: Path | None = None
-) -> dict[str, str]:
+    conn: Any, versions: Collection[str], *, ddl: str | None, tag: str, root: Path | None = None
+) -> dict[str, Reference]:
     """Version → reference schema, for each of ``versions`` that is a migration file.
 
-    ``ddl`` is the tenant app's head DDL (None: replay migrations for every version). Must run
-    in a transaction the caller rolls back.
+    ``ddl`` is the tenant app's head DDL (None: replay migrations for every version); ``tag``
+    the database's role tag (:func:`app.tenancy.naming.database_tag`). Must run in a
+    transaction the caller rolls back.
     """
     files = list_migrations(TENANT_APP, root)
     known = {m.version for m in files}
     references = {}
     for version in sorted(set(versions) & known):
-        references[version] = await _build(conn, version, files, ddl)
+        references[version] = await _build(conn, version, files, ddl, tag)
     await conn.execute("SET LOCAL search_path TO DEFAULT")
     return references

@@ -13,20 +13,25 @@ its schema and the stripping is exact whatever the caller's path was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 #: Every item of the schemas named in ``$1``: (schema, kind, name, parent, definition, owner).
 #: ``parent`` is the kind and name of the item this one belongs to, so a report can name a
-#: missing table once instead of every column, index and constraint it took along.
+#: missing table once instead of every column, index and constraint it took along. ``$2``
+#: holds, for each schema, the role that should own its objects: in grants (the schema's and
+#: any table's) that role is written ``<owner>`` and the login ``<login>``, so the grants of
+#: two guilds compare equal when each gave its rights to its own role.
 _ITEMS = r"""
 WITH ns AS (
     -- Hashed against the wanted names: one pass over pg_namespace whatever their number.
-    SELECT n.oid, n.nspname, quote_ident(n.nspname) || '.' AS prefix, n.nspowner
-    FROM pg_namespace n JOIN unnest($1::text[]) AS wanted(name) ON wanted.name = n.nspname
+    SELECT n.oid, n.nspname, quote_ident(n.nspname) || '.' AS prefix, n.nspowner,
+           n.nspacl, wanted.role
+    FROM pg_namespace n
+    JOIN unnest($1::text[], $2::text[]) AS wanted(name, role) ON wanted.name = n.nspname
 ), rel AS MATERIALIZED (
-    SELECT c.oid, c.relname, c.relkind, c.relowner, ns.nspname, ns.prefix
+    SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, ns.nspname, ns.prefix, ns.role
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
 ), att AS MATERIALIZED (
     -- pg_attribute is the largest catalog (~30 rows per table): read it once.
@@ -41,12 +46,17 @@ WITH ns AS (
            i.indnkeyatts, i.indnatts
     FROM rel r JOIN pg_index i ON i.indrelid = r.oid JOIN pg_class ir ON ir.oid = i.indexrelid
 )
-SELECT ns.nspname AS schema, 'schema' AS kind, '' AS name, '' AS parent, '' AS definition,
+SELECT ns.nspname AS schema, 'schema' AS kind, '' AS name, '' AS parent,
+       'grants ' || coalesce(
+           replace(replace(ns.nspacl::text, ns.role, '<owner>'), current_user, '<login>'),
+           'default') AS definition,
        pg_get_userbyid(ns.nspowner) AS owner
 FROM ns
 UNION ALL
 SELECT r.nspname, CASE WHEN r.relkind IN ('v', 'm') THEN 'view' ELSE 'table' END, r.relname,
-       '', r.relkind::text, pg_get_userbyid(r.relowner)
+       '', r.relkind::text || coalesce(' grants '
+           || replace(replace(r.relacl::text, r.role, '<owner>'), current_user, '<login>'), ''),
+       pg_get_userbyid(r.relowner)
 FROM rel r WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f')
 UNION ALL
 SELECT a.nspname, 'column', a.relname || '.' || a.attname, 'table ' || a.relname,
@@ -156,22 +166,24 @@ class Digest:
     owners: frozenset[str]
 
 
-async def read_digests(conn: Any, schemas: Sequence[str]) -> dict[str, Digest]:
-    """Schema → :class:`Digest`, for every schema in ``schemas`` that exists (one query).
+async def read_digests(conn: Any, schemas: Mapping[str, str]) -> dict[str, Digest]:
+    """Schema → :class:`Digest`, for every schema of ``schemas`` (schema → the role that
+    should own its objects) that exists; one query.
 
     Run inside a transaction that has executed :data:`SESSION`.
     """
-    rows = await conn.fetch(_DIGESTS, list(schemas))
+    rows = await conn.fetch(_DIGESTS, list(schemas), list(schemas.values()))
     return {row["schema"]: Digest(row["digest"], frozenset(row["owners"] or ())) for row in rows}
 
 
-async def read_items(conn: Any, schemas: Sequence[str]) -> dict[str, dict[str, Item]]:
-    """Schema → item key → :class:`Item`, for the schemas in ``schemas`` (one query).
+async def read_items(conn: Any, schemas: Mapping[str, str]) -> dict[str, dict[str, Item]]:
+    """Schema → item key → :class:`Item`, for ``schemas`` (as :func:`read_digests`); one
+    query.
 
     Run inside a transaction that has executed :data:`SESSION`.
     """
     shapes: dict[str, dict[str, Item]] = {name: {} for name in schemas}
-    for row in await conn.fetch(_ITEMS, list(schemas)):
+    for row in await conn.fetch(_ITEMS, list(schemas), list(schemas.values())):
         item = Item(row["kind"], row["name"], row["parent"], row["definition"], row["owner"])
         shapes.setdefault(row["schema"], {})[item.key] = item
     return shapes
