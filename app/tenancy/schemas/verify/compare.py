@@ -93,12 +93,20 @@ def compare(
             differences.append(
                 Difference(have.kind, have.name, "changed", want.definition, have.definition)
             )
+    return differences + _owner_differences(found, owner, login, added, gone)
+
+
+def _owner_differences(
+    found: dict[str, Item], owner: str, login: str, added: set[str], gone: set[str]
+) -> list[Difference]:
+    """Objects not owned as they should be: the schema by the login, the rest by ``owner``."""
+    differences = []
     for have in sorted(found.values(), key=lambda i: (_OWNER_ORDER.get(i.kind, 3), i.key)):
-        # Indexes follow their table's owner: naming the table once is enough.
-        want_owner = login if have.kind == "schema" else owner
-        # An added object is named as added; who owns it is beside the point.
-        if have.key in added or not _reported(have.key, found, gone):
+        # An added object is named as added: who owns it is beside the point. Indexes follow
+        # their table's owner: naming the table is enough.
+        if have.key in added or not _reported(have.key, found, gone) or have.kind == "index":
             continue
-        if have.owner is not None and have.owner != want_owner and have.kind != "index":
-            differences.append(Difference(have.kind, have.name, "owner", want_owner, have.owner))
+        want = login if have.kind == "schema" else owner
+        if have.owner is not None and have.owner != want:
+            differences.append(Difference(have.kind, have.name, "owner", want, have.owner))
     return differences
