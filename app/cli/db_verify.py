@@ -19,16 +19,17 @@ from app.tenancy import (
 )
 
 
-async def _verify(guild_ids: list[int] | None) -> VerifyReport:
+async def _verify(guild_ids: list[int] | None, jobs: int) -> VerifyReport:
     settings = load_settings()
     server = await open_server(settings.database_url, settings.data_dir)
     try:
         ddl = await tenant_head_ddl(server.address)
-        conn = await asyncpg.connect(server.address.dsn)
+        conns = [await asyncpg.connect(server.address.dsn) for _ in range(jobs)]
         try:
-            return await verify_schemas(conn, ddl=ddl, guild_ids=guild_ids)
+            return await verify_schemas(conns[0], ddl=ddl, guild_ids=guild_ids, helpers=conns[1:])
         finally:
-            await conn.close()
+            for conn in conns:
+                await conn.close()
     finally:
         server.stop()
 
@@ -37,6 +38,7 @@ def verify_command(
     guilds: Annotated[
         list[str] | None, typer.Option("--guild", help="Only this guild (repeatable).")
     ] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=8, help="Connections at once.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Compare every guild schema with what its recorded migration version should have.
@@ -45,7 +47,7 @@ def verify_command(
     """
     ids = [guild_id(value) for value in guilds] if guilds else None
     try:
-        report = run(_verify(ids))
+        report = run(_verify(ids, jobs))
     except VerifyInputError as exc:
         raise CliError(str(exc), exit_code=2) from None
     except MigrationFileError as exc:

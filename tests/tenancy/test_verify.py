@@ -256,3 +256,26 @@ async def test_verify_names_rights_granted_beyond_the_guild_role(
     ]
     assert changes[0].found.endswith(",=U/<login>}") and changes[0].expected.startswith("grants {")
     assert changes[1].expected == "r" and changes[1].found.startswith("r grants {<owner>=")
+
+
+async def test_verify_shared_over_helper_connections_finds_the_same(
+    tenancy, provisioned, conn, database
+) -> None:
+    """With two helper connections on the main transaction's snapshot: the same report."""
+    guilds = [await provisioned() for _ in range(5)]
+    await conn.execute(f'DROP INDEX "{schema_for(guilds[3])}".idx_tag_author__2352b4')
+    helpers = [await asyncpg.connect(database.dsn) for _ in range(2)]
+    try:
+        shared = await verify_schemas(
+            conn, ddl=tenancy.tenant_ddl, guild_ids=guilds, helpers=helpers
+        )
+    finally:
+        for helper in helpers:
+            await helper.close()
+    alone = await _verify(conn, tenancy, guilds)
+    assert (
+        shared.lines()
+        == alone.lines()
+        == [f"guild {guilds[3]} (guild_{guilds[3]}): index idx_tag_author__2352b4 missing"]
+    )
+    assert shared.checked == alone.checked == 5

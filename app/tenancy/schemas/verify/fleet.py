@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,8 @@ from app.tenancy.schemas.spares import spare_marker
 from app.tenancy.schemas.verify.compare import compare, expected_owner
 from app.tenancy.schemas.verify.reference import Reference, build_references
 from app.tenancy.schemas.verify.report import Drift, VerifyReport
-from app.tenancy.schemas.verify.shape import SESSION, Digest, read_digests, read_items
+from app.tenancy.schemas.verify.shape import SESSION, Digest, read_items
+from app.tenancy.schemas.verify.split import export_snapshot, read_digests_split
 
 
 class VerifyInputError(TenancyError):
@@ -138,11 +139,13 @@ async def verify_schemas(
     guild_ids: Collection[int] | None = None,
     root: Path | None = None,
     details: bool = True,
+    helpers: Sequence[Any] = (),
 ) -> VerifyReport:
     """Compare every guild schema (or only ``guild_ids``') with its recorded version.
 
-    ``conn`` is an asyncpg connection; ``ddl`` the tenant app's head DDL. With ``details``
-    False only the drifted schemas are found, not what differs (``guildhall doctor``).
+    ``conn`` is an asyncpg connection; ``ddl`` the tenant app's head DDL; ``helpers`` more
+    connections to share the work with (:mod:`app.tenancy.schemas.verify.split`). With
+    ``details`` False only the drifted schemas are found, not what differs (doctor).
     Raises :class:`VerifyInputError` for a guild id the database does not know and
     :class:`NoRegistry` for a database without the shared schema.
     """
@@ -150,6 +153,7 @@ async def verify_schemas(
     transaction = conn.transaction(isolation="repeatable_read")
     await transaction.start()
     try:
+        snapshot = await export_snapshot(conn) if helpers else ""
         plan = await _plan(conn, ddl, guild_ids)
         login, database = await conn.fetchrow("SELECT current_user, current_database()")
         tag = database_tag(database)
@@ -157,9 +161,10 @@ async def verify_schemas(
             conn, set(plan.versions.values()), ddl=ddl, tag=tag, root=root
         )
         owners = {schema: expected_owner(schema, tag) for schema in plan.versions}
-        owners.update({ref.schema: ref.role for ref in refs.values()})
+        local = {ref.schema: ref.role for ref in refs.values()}
         await conn.execute(SESSION)
-        digests = await read_digests(conn, owners)
+        digests = await read_digests_split(conn, helpers, snapshot, owners, local)
+        owners.update(local)
         suspects = _suspects(plan, digests, refs, owners, login, root)
         if details and suspects:
             wanted = [*suspects, *(ref.schema for ref in refs.values())]
