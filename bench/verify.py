@@ -2,8 +2,9 @@
 
 In a scratch database (dropped at the end): build ``--guilds`` guild schemas as provisioning
 makes them (in large transactions, :mod:`bench._fleet`), then time ``guildhall db verify
---json`` over all of them as a subprocess (the command an operator runs), and once more
-after sabotaging one guild, which must then be the only one named.
+--json`` over all of them as a subprocess (the command an operator runs; default ``--jobs 2``,
+then ``--jobs 1``), and once more after sabotaging one guild, which must then be the only
+one named.
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ _CATALOGS = (
 )
 
 
-def _verify(address: ServerAddress) -> tuple[float, int, Any]:
+def _verify(address: ServerAddress, *options: str) -> tuple[float, int, Any]:
     """Run ``python -m app db verify --json``: (wall seconds, exit code, parsed output)."""
     env = dict(os.environ, DATABASE_URL=address.dsn, LOG_LEVEL="WARNING")
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "db", "verify", "--json"],
+    done = subprocess.run(  # noqa: S603 (our own CLI, options from this module)
+        [sys.executable, "-m", "app", "db", "verify", "--json", *options],
         env=env,
         capture_output=True,
         text=True,
@@ -90,6 +91,8 @@ async def _run(guilds: int, jobs: int) -> None:
             f"db verify, clean: {guilds} schemas checked in {report['seconds']:.2f} s "
             f"(command wall time {wall:.2f} s incl. start-up)"
         )
+        wall, code, report = await asyncio.to_thread(_verify, address, "--jobs=1")
+        print(f"db verify --jobs 1, clean: {report['seconds']:.2f} s ({wall:.2f} s wall)")
         conn = await asyncpg.connect(address.dsn)
         try:
             await conn.execute(f'ALTER TABLE "guild_{ids[guilds // 2]}".tag ADD extra int')
