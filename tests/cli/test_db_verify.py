@@ -92,3 +92,21 @@ async def test_doctor_counts_drifted_schemas_and_points_to_db_verify(sabotaged) 
         ("error", "1 of 3 schema(s) differ from what their recorded migration version should have")
     ]
     assert "guildhall db verify" in findings[0]["fix"]
+
+
+async def test_db_verify_on_a_fresh_database_says_to_migrate(server_address) -> None:
+    """No shared schema yet: one line naming `guildhall db migrate`, exit 1, nothing created."""
+    async with temporary_database(server_address, "guildhall_verify") as address:
+        done = await guildhall(address, "db", "verify")
+        conn = await asyncpg.connect(address.dsn)
+        try:
+            schemas = await conn.fetchval(
+                "SELECT count(*) FROM pg_namespace WHERE nspname ~ '^(shared|guild)'"
+            )
+        finally:
+            await conn.close()
+    assert done.code == 1, done
+    assert done.err.strip() == (
+        "guildhall: the shared schema is not created yet; run `guildhall db migrate`"
+    )
+    assert schemas == 0
