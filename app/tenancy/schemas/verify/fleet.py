@@ -1,10 +1,11 @@
 """Verify every guild schema against the reference for its recorded version.
 
-Whatever the number of guilds, this is a fixed handful of queries on one connection: the
-registry, the list of Guildhall's schemas, one reference schema per distinct recorded
-version, one digest per schema (:mod:`app.tenancy.schemas.verify.shape`), and the full items of the
-schemas whose digest or owners differ. Everything runs in one transaction that is rolled
-back, so the reference schemas vanish with it.
+Whatever the number of guilds, this is a fixed handful of queries: the registry, the list of
+Guildhall's schemas, one reference schema per distinct recorded version, one digest per
+schema (:mod:`~app.tenancy.schemas.verify.shape`; spread over helper connections on one
+snapshot, :mod:`~app.tenancy.schemas.verify.split`), and the full items of the schemas whose
+digest or owners differ. Everything runs in one transaction that is rolled back, so the
+reference schemas (and their roles) vanish with it.
 """
 
 from __future__ import annotations

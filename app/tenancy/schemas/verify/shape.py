@@ -1,8 +1,9 @@
 """The shape of many schemas at once, read from pg_catalog in one statement.
 
-A schema's shape is a set of *items*: its tables, columns (type, nullability, identity,
-generation, collation), column defaults, indexes, constraints, sequences and triggers, each
-with a definition text in which the schema's own name is stripped (``nextval('guild_1.x')``
+A schema's shape is a set of *items*: the schema (its grants), its tables (their grants),
+columns (type, nullability, identity, generation, collation), column defaults, indexes,
+constraints, sequences and triggers, each with an owner where PostgreSQL records one and a
+definition text in which the schema's own name is stripped (``nextval('guild_1.x')``
 and ``nextval('guild_2.x')`` are the same default). Two schemas built alike have equal item
 sets; column order is not compared (a column a migration adds lands at the end of the table,
 while the DDL follows the model's field order) and neither are comments.
