@@ -25,6 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
+from app.cli.db_verify import verify_command
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -376,3 +377,6 @@ def makemigrations_command(
             "(left: migrations, right: models); edit the migration so new and migrated guild "
             "schemas match"
         )
+
+
+db_app.command("verify")(verify_command)

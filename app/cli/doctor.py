@@ -19,6 +19,7 @@ from rich.text import Text
 from app.cli._common import console, print_json, run
 from app.cli._findings import Finding
 from app.cli.doctor_rights import rights_finding
+from app.cli.doctor_verify import verify_findings
 from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
 from app.tenancy import (
@@ -266,6 +267,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
                 )
             )
             findings.extend(await schema_findings(conn))
+            findings.extend(await verify_findings(conn, server.address))
             findings.append(await budget_finding(conn, settings))
             findings.append(await rights_finding(conn))
         finally:

@@ -9,7 +9,8 @@ This package is the one import surface for the cogs, the bot, the health endpoin
   per process (statuses, opt-outs) that NOTIFY keeps fresh; ``registry.operator_input``: the
   disable reason and the "until" date, read the same way by the CLI and /tenant;
 - ``naming``, ``errors``: schema names and typed errors;
-- ``schemas``: provisioning guild schemas and the spare-schema pool;
+- ``schemas``: provisioning guild schemas, the spare-schema pool, and verifying that every
+  guild schema is what its recorded migration version should be (``guildhall db verify``);
 - ``migrations``: how a migration reaches every guild;
 - ``guild_data``: export / import, data-deletion requests, retention of guilds that left.
 
@@ -62,6 +63,13 @@ from app.tenancy.registry.operator_input import (
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.usage import schema_size
+from app.tenancy.schemas.verify import (
+    NoRegistry,
+    VerifyInputError,
+    VerifyReport,
+    tenant_head_ddl,
+    verify_schemas,
+)
 
 __all__ = [
     "FIXED_CONNECTIONS",
@@ -81,6 +89,7 @@ __all__ = [
     "MigrateReport",
     "MigrationFileError",
     "MigrationStatus",
+    "NoRegistry",
     "ProvisioningError",
     "ReasonTooLong",
     "RetentionReport",
@@ -92,6 +101,8 @@ __all__ = [
     "TenantState",
     "TenantUnavailable",
     "UntilInPast",
+    "VerifyInputError",
+    "VerifyReport",
     "asyncpg_fetch",
     "current_tenancy",
     "export_guild",
@@ -115,4 +126,6 @@ __all__ = [
     "retention_loop",
     "schema_for",
     "schema_size",
+    "tenant_head_ddl",
+    "verify_schemas",
 ]

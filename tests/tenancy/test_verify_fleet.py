@@ -1,0 +1,33 @@
+"""``verify_schemas`` over a thousand guilds, in a database of the test's own."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from app.postgres import temporary_database
+from app.tenancy.schemas.verify import verify_schemas
+from bench._fleet import build_guilds, create_shared
+
+GUILDS = 1000
+
+
+async def test_verify_a_thousand_clean_guilds_then_the_one_sabotaged(tenancy, server_address):
+    """1,000 guilds as provisioning makes them verify clean; one altered table is then the
+    only thing named."""
+    ids = [10**17 + n for n in range(GUILDS)]
+    async with temporary_database(server_address, "guildhall_verify") as address:
+        await create_shared(address)
+        await build_guilds(address, ids, tenancy.tenant_ddl, jobs=2, batch=100)
+        conn = await asyncpg.connect(address.dsn)
+        try:
+            clean = await verify_schemas(conn, ddl=tenancy.tenant_ddl)
+            await conn.execute(
+                f'ALTER TABLE "guild_{ids[500]}".member ALTER COLUMN level DROP DEFAULT'
+            )
+            drifted = await verify_schemas(conn, ddl=tenancy.tenant_ddl)
+        finally:
+            await conn.close()
+    assert clean.ok and clean.checked == GUILDS and clean.lines() == []
+    assert drifted.lines() == [
+        f"guild {ids[500]} (guild_{ids[500]}): default of member.level missing"
+    ]
