@@ -18,10 +18,12 @@ from typing import Any
 import disnake
 from disnake.ext import commands
 
+from app.bot_shards import PendingShards, event_shard, shards_status
 from app.cogs._common import CommandInter
 from app.i18n import UserFacingError, localization_store, translate
-from app.log import guild_context
+from app.log import guild_context, shard_context
 from app.settings import Settings
+from app.sharding import format_shard_ids
 from app.tenancy import (
     InvalidGuildId,
     Tenancy,
@@ -60,10 +62,18 @@ def bot_intents() -> disnake.Intents:
     return intents
 
 
-class GuildhallBot(commands.InteractionBot):
-    """Slash commands, registered globally; one PostgreSQL schema per guild behind them."""
+class GuildhallBot(commands.AutoShardedInteractionBot):
+    """Slash commands, registered globally; one PostgreSQL schema per guild behind them.
+
+    Sharded: it connects the shards ``SHARD_IDS`` of ``SHARD_COUNT`` (by default every shard
+    Discord recommends) and reconciles each shard with the registry on its full READY.
+    """
 
     def __init__(self, settings: Settings, tenancy: Tenancy, **options: Any) -> None:
+        if (scope := settings.shard_scope) is not None:
+            options.setdefault("shard_count", scope.shard_count)
+            options.setdefault("shard_ids", list(scope.shard_ids))
+        self._pending_shards = PendingShards()
         options.setdefault("intents", bot_intents())
         # Tags and notes are user-written text: nothing the bot says may ping anyone.
         options.setdefault("allowed_mentions", disnake.AllowedMentions.none())
@@ -84,23 +94,45 @@ class GuildhallBot(commands.InteractionBot):
         return await super().is_owner(user)
 
     def gateway_status(self) -> dict[str, Any]:
-        """For ``/healthz``: connected and ready, latency, guild count."""
+        """For ``/healthz``: ready with every shard connected, mean latency, guild count, and
+        each shard's state, latency and guilds."""
         latency = self.latency
+        shards = shards_status(self.shards, self.guilds)
         return {
-            "ok": self.is_ready() and not self.is_closed(),
+            "ok": self.is_ready()
+            and not self.is_closed()
+            and all(shard["state"] == "connected" for shard in shards.values()),
             "latency_ms": round(latency * 1000, 1) if math.isfinite(latency) else None,
             "guilds": len(self.guilds),
+            "shard_count": self.shard_count,
+            "shards": shards,
         }
+
+    # disnake's own bases disagree on the first parameter's name (event / event_name).
+    def dispatch(self, event: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Every event's handlers run with its shard in the log context (tasks copy it)."""
+        if event == "shard_connect":
+            # Synchronous, inside READY's parsing: the cache is as READY left it.
+            self._pending_shards.identified(args[0], self.guilds)
+        with shard_context(event_shard(event, args, self.shard_count)):
+            super().dispatch(event, *args, **kwargs)
 
     # --- guild lifecycle ------------------------------------------------------------------
 
     async def on_ready(self) -> None:
-        """Provision guilds joined while offline and reactivate returning ones, in one batch."""
-        present = {guild.id: guild.name for guild in self.guilds}
+        """For each shard that had a full READY: provision guilds joined while offline,
+        reactivate returning ones and mark left the ones that removed the bot, in batches."""
+        pending = self._pending_shards.take(self.guilds, self.shard_count or 1)
+        if pending is None:
+            return
+        scope, present = pending
+        shards = format_shard_ids(scope.shard_ids)
         try:
-            report = await self.tenancy.reconcile(present)
+            report = await self.tenancy.reconcile(present, scope)
         except Exception:
-            log.exception("reconciling %d guilds with the registry failed", len(present))
+            log.exception(
+                "reconciling %d guilds of shards %s with the registry failed", len(present), shards
+            )
             return
         for guild_id, error in report.failed.items():
             log.error(
@@ -110,11 +142,15 @@ class GuildhallBot(commands.InteractionBot):
                 extra={"guild_id": guild_id},
             )
         log.info(
-            "ready as %s in %d guilds (%d provisioned, %d reactivated, %d failed)",
+            "ready as %s on shards %s of %d in %d guilds "
+            "(%d provisioned, %d reactivated, %d marked left, %d failed)",
             self.user,
+            shards,
+            scope.shard_count,
             len(present),
             len(report.provisioned),
             len(report.reactivated),
+            len(report.left),
             len(report.failed),
         )
 

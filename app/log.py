@@ -1,7 +1,9 @@
 """Logging: readable text by default, JSON with ``LOG_FORMAT=json``; guild ids on every line.
 
 A line is "about a guild" when it is logged inside ``guild_context(guild_id)`` (the tenancy
-binding and the bot's event handlers set it) or with ``extra={"guild_id": ...}``.
+binding and the bot's event handlers set it) or with ``extra={"guild_id": ...}``. Likewise a
+line carries the gateway shard it came from when logged inside ``shard_context(shard_id)``
+(the bot sets it around every event it dispatches) or with ``extra={"shard_id": ...}``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 current_guild_id: ContextVar[int | None] = ContextVar("current_guild_id", default=None)
+current_shard_id: ContextVar[int | None] = ContextVar("current_shard_id", default=None)
 
 
 @contextmanager
@@ -26,29 +29,43 @@ def guild_context(guild_id: int | None) -> Iterator[None]:
         current_guild_id.reset(token)
 
 
+@contextmanager
+def shard_context(shard_id: int | None) -> Iterator[None]:
+    """Tag every log line emitted inside the block (and in tasks it starts) with ``shard_id``."""
+    token = current_shard_id.set(shard_id)
+    try:
+        yield
+    finally:
+        current_shard_id.reset(token)
+
+
 class GuildIdFilter(logging.Filter):
-    """Give every record a ``guild_id`` attribute (None when it is about no guild)."""
+    """Give every record ``guild_id`` and ``shard_id`` attributes (None when not about one)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "guild_id", None) is None:
             record.guild_id = current_guild_id.get()
+        if getattr(record, "shard_id", None) is None:
+            record.shard_id = current_shard_id.get()
         return True
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-11-26 12:00:00 INFO app.bot [guild 123] message``."""
+    """``2026-11-26 12:00:00 INFO app.bot [shard 1] [guild 123] message``."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s %(guild)s%(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(shard)s%(guild)s%(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         guild_id = getattr(record, "guild_id", None)
+        shard_id = getattr(record, "shard_id", None)
         record.guild = f"[guild {guild_id}] " if guild_id is not None else ""
+        record.shard = f"[shard {shard_id}] " if shard_id is not None else ""
         return super().format(record)
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, guild_id, exception."""
+    """One JSON object per line: time, level, logger, message, guild_id, shard_id, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -57,6 +74,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "guild_id": getattr(record, "guild_id", None),
+            "shard_id": getattr(record, "shard_id", None),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

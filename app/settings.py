@@ -9,9 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.sharding import MAX_SHARDS, ShardScope, parse_shard_ids
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
 from app.tenancy.connections.budget import MIN_BUDGET, ConnectionBudget
 
@@ -45,6 +53,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     health_host: str = "127.0.0.1"
     health_port: int = Field(default=8080, ge=0, le=65535)
+    # Gateway sharding (app.sharding). Unset: one process, Discord's recommended count.
+    shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # Bot processes sharing the database; `guildhall doctor` budgets connections for all.
+    process_count: int = Field(default=1, ge=1, le=1000)
 
     @field_validator("owner_ids", mode="before")
     @classmethod
@@ -58,6 +71,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"{bad[0]!r} is not a Discord user id ({SNOWFLAKE_RANGE})")
             return frozenset(ids)
         return value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _empty_shard_count(cls, value: object) -> object:
+        # SHARD_COUNT= (empty, as in .env.example) means "unset", not "invalid".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            value = parse_shard_ids(value)
+        if not isinstance(value, (tuple, list)):
+            return value  # None, or a wrong type pydantic reports
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT too (the total number of shards)")
+        # ShardScope refuses an id at or above SHARD_COUNT.
+        return ShardScope(tuple(int(v) for v in value), count).shard_ids
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -79,6 +113,14 @@ class Settings(BaseSettings):
         if not value.startswith(("postgres://", "postgresql://")):
             raise ValueError("must be a postgresql:// URL")
         return value
+
+    @property
+    def shard_scope(self) -> ShardScope | None:
+        """The shards this process serves; None: every shard, as many as Discord recommends."""
+        if self.shard_count is None:
+            return None
+        ids = self.shard_ids or tuple(range(self.shard_count))
+        return ShardScope(ids, self.shard_count)
 
     @model_validator(mode="after")
     def _check_budget(self) -> Settings:

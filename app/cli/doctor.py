@@ -195,29 +195,34 @@ def _connection_limits(row: Any) -> tuple[int, list[str]]:
 
 
 async def budget_finding(conn: Any, settings: Settings) -> Finding:
-    """Does one bot process's connection budget fit what the server lets this login open?"""
+    """Do the budgets of ``PROCESS_COUNT`` bot processes fit what this login may open?"""
     available, limits = _connection_limits(await conn.fetchrow(_LIMITS))
     budget = settings.connection_budget()
-    need = budget.used
+    # PROCESS_COUNT bot processes (one per shard range) each hold a full budget.
+    processes = settings.process_count
+    need = budget.used * processes
     detail = (
-        f"{need} connections per bot process (DB_CONNECTION_BUDGET: {budget.pinned_slots} "
-        f"pinned guilds x {budget.pinned_pool_max} + shared tier {budget.shared_tier} + "
-        f"registry {budget.registry_pool} + listener and sentinel {FIXED_CONNECTIONS}) "
-        f"of the {available} this login may open ({', '.join(limits)})"
+        f"{budget.used} connections per bot process (DB_CONNECTION_BUDGET: "
+        f"{budget.pinned_slots} pinned guilds x {budget.pinned_pool_max} + shared tier "
+        f"{budget.shared_tier} + registry {budget.registry_pool} + listener and sentinel "
+        f"{FIXED_CONNECTIONS})"
+        + (f" x {processes} processes (PROCESS_COUNT) = {need}" if processes > 1 else "")
+        + f" of the {available} this login may open ({', '.join(limits)})"
     )
+    fitting = available // processes
     if need > available:
         return Finding(
             "connections",
             "error",
             f"over budget: {detail}",
-            f"lower DB_CONNECTION_BUDGET to {available} or less, or raise the limit",
+            f"lower DB_CONNECTION_BUDGET to {fitting} or less, or raise the limit",
         )
     if need > BUDGET_WARN * available:
         return Finding(
             "connections",
             "warning",
             f"little headroom: {detail}; migrations, the CLI and a second process need some too",
-            f"lower DB_CONNECTION_BUDGET (e.g. {int(available * BUDGET_WARN)}) or raise the limit",
+            f"lower DB_CONNECTION_BUDGET (e.g. {int(fitting * BUDGET_WARN)}) or raise the limit",
         )
     return Finding("connections", "ok", detail)
 

@@ -21,10 +21,14 @@ Realism worth knowing: intents are enforced (no GUILD_MESSAGES -> no MESSAGE_CRE
 MESSAGE_CONTENT -> blank content unless the bot is mentioned), administrators get the full
 permission bitfield, ``default_member_permissions`` hides commands (FakeDiscordError), a
 second interaction callback is rejected (40060), and the bot receives MESSAGE_CREATE for its
-own visible messages. Every wait is bounded (``default_timeout``, 10 s; ``timeout_s=``).
+own visible messages. Sharded bots (IDENTIFY ``shard: [id, count]``) get, per shard, a READY
+listing only that shard's guilds, and each guild's events on its shard's connection
+(``guild_id_on_shard(1, 2)`` makes an id on shard 1 of 2; ``recommended_shards=`` is what
+``GET /gateway/bot`` answers). Every wait is bounded (``default_timeout``, 10 s; ``timeout_s=``).
 """
 
 from .diagnostics import BotErrorCollector, collect_bot_errors
+from .gateway import guild_id_on_shard, shard_of
 from .harness import running_bot
 from .interactions import FakeDiscordError, InteractionRecord, Reply
 from .models import (
@@ -66,5 +70,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "collect_bot_errors",
+    "guild_id_on_shard",
     "running_bot",
+    "shard_of",
 ]

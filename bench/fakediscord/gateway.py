@@ -1,4 +1,9 @@
-"""The gateway websocket: HELLO, heartbeats, IDENTIFY/READY, RESUME, dispatches."""
+"""The gateway websocket: HELLO, heartbeats, IDENTIFY/READY, RESUME, dispatches.
+
+Sharded like Discord: an IDENTIFY carrying ``shard: [id, count]`` opens shard ``id``, whose
+READY and GUILD_CREATE burst list only the guilds with ``(guild_id >> 22) % count == id``,
+and every later event about a guild goes to the connection of that guild's shard.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .models import INTENT_GUILD_MEMBERS, PRIVILEGED_INTENTS
+from .models import INTENT_GUILD_MEMBERS, PRIVILEGED_INTENTS, new_snowflake
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
@@ -24,11 +29,35 @@ OP_RESUME, OP_RECONNECT, OP_REQUEST_MEMBERS, OP_INVALID_SESSION = 6, 7, 8, 9
 OP_HELLO, OP_HEARTBEAT_ACK = 10, 11
 
 
+#: Events whose payload's ``id`` is the guild's (others carry ``guild_id``).
+_GUILD_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a guild's events on."""
+    return (guild_id >> 22) % shard_count
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int) -> int:
+    """A new guild id whose events go to shard ``shard_id`` of ``shard_count``."""
+    guild_id = new_snowflake()
+    # Shifting the timestamp part by a few milliseconds moves the guild to the wanted shard.
+    return guild_id + (((shard_id - shard_of(guild_id, shard_count)) % shard_count) << 22)
+
+
+def event_guild_id(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event is about, if any."""
+    raw = data.get("id") if event in _GUILD_EVENTS else data.get("guild_id")
+    return int(raw) if raw is not None else None
+
+
 @dataclass
 class GatewaySession:
     session_id: str
     intents: int
     seq: int = 0
+    #: (shard id, shard count) from IDENTIFY's ``shard`` field; None: not sharded
+    shard: tuple[int, int] | None = None
     #: every dispatch sent in this session, for RESUME replay and for test assertions
     sent: list[dict[str, Any]] = field(default_factory=list)
 
@@ -63,6 +92,10 @@ class Gateway:
         self.received: list[dict[str, Any]] = []
         self.identify_count = 0
         self.resume_count = 0
+        #: the open connection of each shard, for sharded sessions
+        self.shard_connections: dict[int, GatewayConnection] = {}
+        #: the shard count the bot identified with (None: no sharded session yet)
+        self.shard_count: int | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=0)
@@ -82,6 +115,9 @@ class Gateway:
             self.connections.discard(conn)
             if self.active is conn:
                 self.active = None
+            for shard_id, open_conn in list(self.shard_connections.items()):
+                if open_conn is conn:
+                    del self.shard_connections[shard_id]
             await self.fake._notify()
         return ws
 
@@ -113,11 +149,15 @@ class Gateway:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         self.identify_count += 1
-        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents)
+        shard = data.get("shard")
+        session = GatewaySession(
+            session_id=secrets.token_hex(16),
+            intents=intents,
+            shard=(int(shard[0]), int(shard[1])) if shard else None,
+        )
         self.sessions[session.session_id] = session
-        conn.session = session
-        self.active = conn
-        joined = [g for g in fake.guilds.values() if g.joined]
+        self._attach(conn, session)
+        joined = [g for g in fake.guilds.values() if g.joined and self._on_session(g.id, session)]
         await self.dispatch(
             "READY",
             {
@@ -143,8 +183,7 @@ class Gateway:
             await conn.send({"op": OP_INVALID_SESSION, "d": False})
             return
         self.resume_count += 1
-        conn.session = session
-        self.active = conn
+        self._attach(conn, session)
         last_seen = int(data.get("seq") or 0)
         for payload in [p for p in session.sent if p["s"] > last_seen]:
             await conn.send(payload)
@@ -171,10 +210,36 @@ class Gateway:
             chunk["nonce"] = data["nonce"]
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, conn=conn)
 
+    def _attach(self, conn: GatewayConnection, session: GatewaySession) -> None:
+        conn.session = session
+        self.active = conn
+        if session.shard is not None:
+            self.shard_connections[session.shard[0]] = conn
+            self.shard_count = session.shard[1]
+
+    @staticmethod
+    def _on_session(guild_id: int, session: GatewaySession) -> bool:
+        if session.shard is None:
+            return True
+        shard_id, count = session.shard
+        return shard_of(guild_id, count) == shard_id
+
+    def connection_for(self, event: str, data: dict[str, Any]) -> GatewayConnection | None:
+        """Where Discord would send the event: its guild's shard, else the latest connection."""
+        guild_id = event_guild_id(event, data)
+        if guild_id is None or self.shard_count is None:
+            return self.active
+        return self.shard_connections.get(shard_of(guild_id, self.shard_count))
+
+    def shard_connected(self, shard_id: int) -> bool:
+        """Whether shard ``shard_id`` has an open, identified connection."""
+        conn = self.shard_connections.get(shard_id)
+        return conn is not None and conn.session is not None and not conn.ws.closed
+
     async def dispatch(
         self, event: str, data: dict[str, Any], *, conn: GatewayConnection | None = None
     ) -> dict[str, Any]:
-        conn = conn or self.active
+        conn = conn or self.connection_for(event, data)
         if conn is None or conn.session is None or conn.ws.closed:
             msg = f"cannot dispatch {event}: the bot is not connected to the fake gateway"
             raise ConnectionError(msg)

@@ -67,6 +67,7 @@ class FakeDiscord(InteractionActions):
         echo_bot_messages: bool = True,
         heartbeat_interval_ms: int = 41_250,
         default_timeout: float = 10.0,
+        recommended_shards: int = 1,
     ) -> None:
         self.app_id = app_id or new_snowflake()
         self.token = token
@@ -76,6 +77,8 @@ class FakeDiscord(InteractionActions):
         self.echo_bot_messages = echo_bot_messages
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.default_timeout = default_timeout
+        #: what GET /gateway/bot recommends (a bot without SHARD_COUNT uses it)
+        self.recommended_shards = recommended_shards
 
         self.users: dict[int, FakeUser] = {}
         self.bot_user = self.add_user(bot_user_id or self.app_id, name=bot_name, bot=True)
@@ -228,6 +231,16 @@ class FakeDiscord(InteractionActions):
         guild.members.pop(self.bot_user.id, None)
         await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)})
 
+    def remove_guild_offline(self, guild_id: int) -> None:
+        """The bot is removed while its shard is not connected: no event reaches it, and the
+        shard's next READY no longer lists the guild."""
+        guild = self._joined_guild(guild_id)
+        if self.gateway.connection_for("GUILD_DELETE", {"id": str(guild_id)}) is not None:
+            msg = f"guild {guild_id}'s shard is connected; use `await fake.remove_guild(...)`"
+            raise FakeDiscordError(msg)
+        guild.joined = False
+        guild.members.pop(self.bot_user.id, None)
+
     def add_member(
         self,
         guild_id: int,
@@ -324,6 +337,16 @@ class FakeDiscord(InteractionActions):
 
         what = "the bot to connect" + (" and sync commands" if commands else "")
         await self.wait_for(ready, what, timeout_s)
+
+    async def wait_for_shards(
+        self, shard_ids: list[int], *, timeout_s: float | None = None
+    ) -> None:
+        """Wait until each of ``shard_ids`` has identified (or resumed) and is connected."""
+        await self.wait_for(
+            lambda: all(self.gateway.shard_connected(s) for s in shard_ids),
+            f"shards {shard_ids} to connect",
+            timeout_s,
+        )
 
     async def wait_for_bot_message(
         self,

@@ -9,6 +9,7 @@ import pytest
 
 from app.bot import feature_extensions
 from app.models.shared import TenantStatus
+from app.sharding import ShardScope
 from app.tenancy import Tenancy
 from bench.fakediscord import FakeDiscord, collect_bot_errors, running_bot
 from tests.bot.conftest import APP_OWNER, make_bot, tenant_of
@@ -33,9 +34,9 @@ async def test_ready_reconciles_all_guilds_in_one_batch(
     calls: list[dict[int, str]] = []
     real_reconcile = tenancy.reconcile
 
-    async def spy(present: Mapping[int, str]) -> Any:
+    async def spy(present: Mapping[int, str], shards: ShardScope | None = None) -> Any:
         calls.append(dict(present))
-        return await real_reconcile(present)
+        return await real_reconcile(present, shards)
 
     monkeypatch.setattr(tenancy, "reconcile", spy)
     async with fake:

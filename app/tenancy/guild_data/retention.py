@@ -24,6 +24,7 @@ from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.errors import TenancyError, TenantNotFound
 from app.tenancy.locks import guild_lock_key
 from app.tenancy.naming import parse_guild_id, quote_schema, schema_for
+from app.tenancy.registry.duties import Duty, run_exclusively
 from app.tenancy.registry.listener import notify_status_change
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
@@ -186,7 +187,10 @@ async def retention_loop(
         return
     while True:
         try:
-            await purge_left_before(days, tenancy=tenancy)
+            # With several bot processes on one database, one sweeps and the others skip.
+            await run_exclusively(
+                Duty.RETENTION_SWEEP, lambda: purge_left_before(days, tenancy=tenancy)
+            )
         except Exception:  # the loop must outlive one bad sweep (database restart, ...)
             log.exception("the retention sweep failed; retrying at the next interval")
         await asyncio.sleep(every.total_seconds())

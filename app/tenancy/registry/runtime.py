@@ -19,6 +19,7 @@ from tortoise.utils import get_schema_sql
 
 from app.models.shared import Tenant, TenantStatus
 from app.postgres.server import DatabaseServer
+from app.sharding import ShardScope
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import (
     SHARED_ALIAS,
@@ -35,6 +36,7 @@ from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
 from app.tenancy.registry.listener import StatusListener, notify_status_change
 from app.tenancy.registry.opt_outs import CHANNEL as OPT_OUT_CHANNEL
 from app.tenancy.registry.opt_outs import OptOutCache
+from app.tenancy.registry.shard_reconcile import mark_absent_left
 from app.tenancy.registry.spare_refill import SpareRefill
 from app.tenancy.registry.status import StatusCache
 from app.tenancy.schemas.provisioning import ProvisionResult, provision, provision_many
@@ -63,6 +65,8 @@ class ReconcileReport:
     provisioned: list[int] = field(default_factory=list)
     reactivated: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    #: Registry guilds of the reconciled shards the bot is no longer in, now marked left.
+    left: list[int] = field(default_factory=list)
 
 
 class Tenancy:
@@ -248,9 +252,19 @@ class Tenancy:
 
         return await self._change(guild_id, apply)
 
-    async def reconcile(self, present: Mapping[int, str]) -> ReconcileReport:
-        """Bring the registry in line with the guilds the bot is in, in a few batch queries."""
+    async def reconcile(
+        self, present: Mapping[int, str], shards: ShardScope | None = None
+    ) -> ReconcileReport:
+        """Bring the registry in line with the guilds the bot is in, in a few batch queries.
+
+        With ``shards`` (whose full READY listed exactly ``present``), guilds of those shards
+        missing from ``present`` are marked left too (:mod:`app.tenancy.registry.shard_reconcile`).
+        """
         report = ReconcileReport()
+        if shards is not None:
+            report.left = await mark_absent_left(shards, present)
+            for guild_id in report.left:
+                await self.forget(guild_id)
         known = {t.guild_id: t for t in await Tenant.filter(guild_id__in=list(present)).all()}
         missing = [g for g in present if g not in known]
         for result in await self.provision_many(missing, names=present):

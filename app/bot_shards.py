@@ -1,0 +1,92 @@
+"""The bot's side of gateway sharding: which shards need a reconcile, events' shards, health.
+
+A process connects the shards in ``SHARD_IDS`` (all of them by default). Each shard's full
+READY (after an IDENTIFY; a RESUME sends none) lists every guild of that shard, so it is the
+moment to compare the registry with Discord for that shard — including marking ``left`` the
+guilds that removed the bot while nobody was connected. disnake announces a full READY with
+``shard_connect`` (never on a RESUME) and, once the guilds have streamed in, ``ready``.
+
+One trap (disnake 2.12, read in ``AutoShardedConnectionState.parse_ready``): a shard that
+IDENTIFYs again mid-session gets its READY guilds re-added, but the cache is not cleared, so a
+guild removed while the shard was away stays in ``bot.guilds``. Such a guild is recognisable
+at ``shard_connect`` time: READY's guilds were just replaced by unavailable placeholders, a
+stale one is still the old, available object. :class:`PendingShards` remembers those.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import disnake
+
+from app.sharding import ShardScope, shard_of
+
+
+@dataclass
+class PendingShards:
+    """Shards that had a full READY since their last reconcile, and their stale guilds."""
+
+    _stale: dict[int, set[int]] = field(default_factory=dict)
+
+    def identified(self, shard_id: int, guilds: Iterable[disnake.Guild]) -> None:
+        """Shard ``shard_id`` just got a READY; call synchronously, before any GUILD_CREATE."""
+        self._stale[shard_id] = {
+            g.id for g in guilds if g.shard_id == shard_id and not g.unavailable
+        }
+
+    def take(
+        self, guilds: Iterable[disnake.Guild], shard_count: int
+    ) -> tuple[ShardScope, dict[int, str]] | None:
+        """The pending shards and the guilds present on them (id → name); None: none pending.
+
+        The shards are no longer pending afterwards.
+        """
+        if not self._stale:
+            return None
+        stale = set().union(*self._stale.values())
+        scope = ShardScope(tuple(sorted(self._stale)), shard_count)
+        self._stale.clear()
+        present = {
+            g.id: g.name for g in guilds if g.shard_id in scope.shard_ids and g.id not in stale
+        }
+        return scope, present
+
+
+def event_shard(event: str, args: tuple[Any, ...], shard_count: int | None) -> int | None:
+    """The shard an event came from, when it says: ``shard_*`` events, or a guild's events."""
+    if not args:
+        return None
+    first = args[0]
+    if event.startswith("shard_") and isinstance(first, int):
+        return first
+    guild = first if isinstance(first, disnake.Guild) else getattr(first, "guild", None)
+    if isinstance(guild, disnake.Guild):
+        return guild.shard_id
+    guild_id = getattr(first, "guild_id", None)
+    if isinstance(guild_id, int) and shard_count:
+        return shard_of(guild_id, shard_count)
+    return None
+
+
+def _latency_ms(seconds: float) -> float | None:
+    return round(seconds * 1000, 1) if math.isfinite(seconds) else None
+
+
+def shards_status(
+    shards: Mapping[int, disnake.ShardInfo], guilds: Iterable[disnake.Guild]
+) -> dict[str, dict[str, Any]]:
+    """For ``/healthz``: each shard's gateway state, heartbeat latency and guild count."""
+    counts: dict[int, int] = {}
+    for guild in guilds:
+        counts[guild.shard_id] = counts.get(guild.shard_id, 0) + 1
+    return {
+        str(shard_id): {
+            "state": "disconnected" if info.is_closed() else "connected",
+            "latency_ms": _latency_ms(info.latency),
+            "guilds": counts.get(shard_id, 0),
+        }
+        for shard_id, info in sorted(shards.items())
+    }

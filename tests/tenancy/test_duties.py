@@ -1,0 +1,105 @@
+"""Background duties (spare refill, retention sweep) run in one process at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from tortoise import connections
+
+from app.models.shared import Tenant
+from app.tenancy.duties import LOCK_CLASS, Duty, exclusive, run_exclusively
+from app.tenancy.naming import quote_any_schema
+from app.tenancy.retention import retention_loop
+from app.tenancy.runtime import Tenancy
+from app.tenancy.spares import list_spares
+
+
+@contextlib.asynccontextmanager
+async def held_elsewhere(tenancy: Tenancy, duty: Duty) -> AsyncIterator[None]:
+    """Another process (its own connection) is doing ``duty`` for the block."""
+    other = await asyncpg.connect(tenancy.address.dsn)
+    try:
+        assert await other.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_CLASS, duty)
+        yield
+    finally:
+        await other.close()
+
+
+async def drop_spares() -> None:
+    """Remove every spare schema (other tests count on building their own)."""
+    for name in await list_spares():
+        await connections.get("shared").execute_script(
+            f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE"
+        )
+
+
+async def test_a_duty_is_held_by_one_holder_at_a_time(tenancy: Tenancy) -> None:
+    """While one holds the sweep, a second try gets False and does not wait; then True."""
+    calls: list[str] = []
+
+    async def work() -> str:
+        calls.append("ran")
+        return "done"
+
+    async with exclusive(Duty.RETENTION_SWEEP) as first:
+        assert first
+        async with asyncio.timeout(2):  # a try-lock: never queues behind the holder
+            assert await run_exclusively(Duty.RETENTION_SWEEP, work) is None
+        async with exclusive(Duty.SPARE_REFILL) as other_duty:
+            assert other_duty  # duties do not block each other
+    assert calls == []
+    assert await run_exclusively(Duty.RETENTION_SWEEP, work) == "done"
+    assert calls == ["ran"]
+
+
+async def test_retention_sweep_skips_while_another_process_sweeps(
+    tenancy: Tenancy, provisioned
+) -> None:
+    """The loop purges nothing while another process holds the sweep, then purges."""
+    guild = await provisioned()
+    await tenancy.mark_left(guild)
+    await Tenant.filter(guild_id=guild).update(left_at=datetime.now(UTC) - timedelta(days=40))
+
+    async with held_elsewhere(tenancy, Duty.RETENTION_SWEEP):
+        loop = asyncio.create_task(
+            retention_loop(30, every=timedelta(seconds=0.05), tenancy=tenancy)
+        )
+        try:
+            await asyncio.sleep(0.5)  # ~10 rounds, each skipped
+            assert await Tenant.filter(guild_id=guild).exists()
+        except BaseException:
+            loop.cancel()
+            raise
+    try:
+        for _ in range(200):  # the next round (0.05 s) purges it; 10 s at most
+            if not await Tenant.filter(guild_id=guild).exists():
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the sweep did not purge the guild once the lock was free")
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+
+
+async def test_spare_refill_skips_while_another_process_refills(tenancy: Tenancy) -> None:
+    """The background refill builds nothing while another process refills, then fills."""
+    await drop_spares()
+    tenancy.spare_schemas = 1
+    try:
+        async with held_elsewhere(tenancy, Duty.SPARE_REFILL):
+            tenancy._schedule_refill()
+            assert tenancy._refill_task is not None
+            await tenancy._refill_task
+            assert await list_spares() == {}
+        tenancy._schedule_refill()
+        await tenancy._refill_task
+        assert len(await list_spares()) == 1
+    finally:
+        tenancy.spare_schemas = 0
+        await drop_spares()
