@@ -32,6 +32,8 @@ SETTING_PREFIXES = (
     "LOG_",
     "TENANT_",
     "HEALTH_",
+    "SHARD_",
+    "PROCESS_COUNT",
 )
 
 
