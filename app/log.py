@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -20,23 +20,22 @@ current_shard_id: ContextVar[int | None] = ContextVar("current_shard_id", defaul
 
 
 @contextmanager
-def guild_context(guild_id: int | None) -> Iterator[None]:
+def _tagged(var: ContextVar[int | None], value: int | None) -> Iterator[None]:
+    token = var.set(value)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
+
+def guild_context(guild_id: int | None) -> AbstractContextManager[None]:
     """Tag every log line emitted inside the block (this task only) with ``guild_id``."""
-    token = current_guild_id.set(guild_id)
-    try:
-        yield
-    finally:
-        current_guild_id.reset(token)
+    return _tagged(current_guild_id, guild_id)
 
 
-@contextmanager
-def shard_context(shard_id: int | None) -> Iterator[None]:
+def shard_context(shard_id: int | None) -> AbstractContextManager[None]:
     """Tag every log line emitted inside the block (and in tasks it starts) with ``shard_id``."""
-    token = current_shard_id.set(shard_id)
-    try:
-        yield
-    finally:
-        current_shard_id.reset(token)
+    return _tagged(current_shard_id, shard_id)
 
 
 class GuildIdFilter(logging.Filter):

@@ -32,6 +32,15 @@ async def scratch_db(tenancy):
         await admin.close()
 
 
+async def available_connections(conn: asyncpg.Connection) -> int:
+    """The server's connections minus the superuser's reserved ones."""
+    available: int = await conn.fetchval(
+        "SELECT current_setting('max_connections')::int "
+        "- current_setting('superuser_reserved_connections')::int"
+    )
+    return available
+
+
 def _by_check(findings) -> dict:
     return {f.check: f for f in findings}
 
@@ -110,10 +119,7 @@ async def test_connection_budget_levels(tenancy) -> None:
     """Fits: ok; over 80 % of the server's connections: warning; over: error with a size."""
     conn = await asyncpg.connect(tenancy.address.dsn)
     try:
-        available = await conn.fetchval(
-            "SELECT current_setting('max_connections')::int "
-            "- current_setting('superuser_reserved_connections')::int"
-        )
+        available = await available_connections(conn)
         fits = await budget_finding(conn, load_settings(db_connection_budget=12))
         tight = await budget_finding(conn, load_settings(db_connection_budget=available - 1))
         over = await budget_finding(conn, load_settings(db_connection_budget=available + 1))
@@ -145,6 +151,24 @@ async def test_connection_budget_counts_the_database_connection_limit(tenancy) -
     assert over.level == "error" and "database CONNECTION LIMIT 20" in over.message
     assert "lower DB_CONNECTION_BUDGET to 20 or less" in over.fix
     assert fits.level == "ok"
+
+
+async def test_doctor_budgets_connections_for_every_process(tenancy) -> None:
+    """A budget that fits one process is over for three; the fix sizes it for three."""
+    conn = await asyncpg.connect(tenancy.address.dsn)
+    try:
+        available = await available_connections(conn)
+        budget = available // 2
+        one = await budget_finding(conn, load_settings(db_connection_budget=budget))
+        three = await budget_finding(
+            conn, load_settings(db_connection_budget=budget, process_count=3)
+        )
+    finally:
+        await conn.close()
+    assert one.level == "ok", one
+    assert three.level == "error", three
+    assert f"x 3 processes (PROCESS_COUNT) = {3 * budget}" in three.message
+    assert f"lower DB_CONNECTION_BUDGET to {available // 3} or less" in three.fix
 
 
 def test_token_shapes() -> None:
