@@ -14,9 +14,9 @@ from app.bot import GuildhallBot
 from app.log import GuildIdFilter
 from app.models.shared import TenantStatus
 from app.tenancy import Tenancy
+from bench.fakediscord import FakeDiscord, collect_bot_errors, guild_id_on_shard, running_bot
+from bench.fakediscord.gateway import OP_INVALID_SESSION
 from tests.bot.conftest import ALICE, APP_OWNER, eventually, make_bot, tenant_of
-from tests.e2e.fakediscord import FakeDiscord, collect_bot_errors, guild_id_on_shard, running_bot
-from tests.e2e.fakediscord.gateway import OP_INVALID_SESSION
 from tests.e2e.world import wait_provisioned
 
 pytestmark = pytest.mark.e2e

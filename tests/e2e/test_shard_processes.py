@@ -15,8 +15,8 @@ import pytest
 from app.models.shared import TenantStatus
 from app.tenancy import Tenancy
 from app.tenancy.config import ServerAddress
+from bench.fakediscord import FakeDiscord, FakeGuild, guild_id_on_shard
 from tests.e2e.conftest import DiscordWatch
-from tests.e2e.fakediscord import FakeDiscord, FakeGuild, guild_id_on_shard
 from tests.e2e.guildhall_process import (
     START_TIMEOUT_S,
     GuildhallProcess,

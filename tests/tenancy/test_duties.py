@@ -12,10 +12,10 @@ from tortoise import connections
 
 from app.models.shared import Tenant
 from app.tenancy.duties import LOCK_CLASS, Duty, exclusive, run_exclusively
+from app.tenancy.guild_data.retention import retention_loop
 from app.tenancy.naming import quote_any_schema
-from app.tenancy.retention import retention_loop
 from app.tenancy.runtime import Tenancy
-from app.tenancy.spares import list_spares
+from app.tenancy.schemas.spares import list_spares
 
 
 @contextlib.asynccontextmanager
