@@ -18,10 +18,10 @@ import asyncpg
 
 from app.models.shared import Tenant, TenantStatus
 from app.sharding import ShardScope, shard_of
-from app.tenancy.listener import CHANNEL
 from app.tenancy.naming import schema_for
-from app.tenancy.runtime import Tenancy
-from app.tenancy.shard_reconcile import mark_absent_left
+from app.tenancy.registry.listener import CHANNEL
+from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.registry.shard_reconcile import mark_absent_left
 from bench._support import describe_ms, scratch_tenancy
 
 BASE_ID = 10**17

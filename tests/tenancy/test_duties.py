@@ -11,11 +11,12 @@ import asyncpg
 from tortoise import connections
 
 from app.models.shared import Tenant
-from app.tenancy.duties import LOCK_CLASS, Duty, exclusive, run_exclusively
 from app.tenancy.guild_data.retention import retention_loop
 from app.tenancy.naming import quote_any_schema
-from app.tenancy.runtime import Tenancy
-from app.tenancy.schemas.spares import list_spares
+from app.tenancy.registry.duties import LOCK_CLASS, Duty, exclusive, run_exclusively
+from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.registry.spare_refill import SpareRefill
+from app.tenancy.schemas.spares import list_spares, refill_spares
 
 
 @contextlib.asynccontextmanager
@@ -90,16 +91,19 @@ async def test_retention_sweep_skips_while_another_process_sweeps(
 async def test_spare_refill_skips_while_another_process_refills(tenancy: Tenancy) -> None:
     """The background refill builds nothing while another process refills, then fills."""
     await drop_spares()
-    tenancy.spare_schemas = 1
+    refill = SpareRefill(lambda: refill_spares(tenancy.tenant_ddl, 1), 1)
     try:
         async with held_elsewhere(tenancy, Duty.SPARE_REFILL):
-            tenancy._schedule_refill()
-            assert tenancy._refill_task is not None
-            await tenancy._refill_task
+            refill.schedule()
+            await asyncio.sleep(0.5)  # one try-lock query, answered "taken", long since
             assert await list_spares() == {}
-        tenancy._schedule_refill()
-        await tenancy._refill_task
-        assert len(await list_spares()) == 1
+        refill.schedule()
+        for _ in range(200):  # 10 s at most
+            if len(await list_spares()) == 1:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the refill built no spare once the lock was free")
     finally:
-        tenancy.spare_schemas = 0
+        await refill.stop()
         await drop_spares()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
+import pytest
+from tortoise import connections
 
 from app.models.shared import Tenant, TenantStatus
 from app.sharding import ShardScope, shard_of
-from app.tenancy.listener import CHANNEL
+from app.tenancy import SHARED_ALIAS
 from app.tenancy.naming import schema_for
-from app.tenancy.runtime import Tenancy
-from app.tenancy.shard_reconcile import mark_absent_left
+from app.tenancy.registry.listener import CHANNEL
+from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.registry.shard_reconcile import mark_absent_left
 
 #: Many shards, so other tests' guilds (consecutive ids, one shard) stay out of the way.
 COUNT = 1024
@@ -23,6 +27,19 @@ def on_shard(ids: itertools.count[int], offset: int) -> tuple[int, int]:
     """A fresh guild id moved ``offset`` shards away from the test ids' shard, and its shard."""
     guild_id = next(ids) + (offset << 22)
     return guild_id, shard_of(guild_id, COUNT)
+
+
+@pytest.fixture(autouse=True)
+async def no_rows_without_schema_left_behind(tenancy: Tenancy) -> AsyncIterator[None]:
+    """Rows made here have no schema: remove them so later tests (and doctor) never see them."""
+    before = set(await Tenant.all().values_list("guild_id", flat=True))
+    yield
+    made = set(await Tenant.all().values_list("guild_id", flat=True)) - before
+    await connections.get(SHARED_ALIAS).execute_query(
+        'DELETE FROM "shared"."tenant" '
+        "WHERE guild_id = ANY($1::bigint[]) AND to_regnamespace(schema_name) IS NULL",
+        [sorted(made)],
+    )
 
 
 async def registered(guild_id: int, status: TenantStatus = TenantStatus.ACTIVE) -> None:

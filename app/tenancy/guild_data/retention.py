@@ -181,7 +181,7 @@ async def retention_loop(
     """Sweep now and then every ``every`` until cancelled (the bot runs this as a task).
 
     ``days`` is ``TENANT_RETENTION_DAYS``; 0 turns retention off and returns at once. A round
-    in which another process is sweeping (:mod:`app.tenancy.duties`) is skipped.
+    in which another process is sweeping (:mod:`app.tenancy.registry.duties`) is skipped.
     """
     if days <= 0:
         log.info("tenant retention is off (TENANT_RETENTION_DAYS=0)")
