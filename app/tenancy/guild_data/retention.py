@@ -145,18 +145,9 @@ async def purge_left_before(
     Each guild is purged in its own transaction; one failure is logged and reported, and the
     sweep goes on. Safe to run from several processes at once.
     """
-    if days < 0:
-        raise ValueError("days must be 0 or more")
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    rows: list[Any] = (
-        await Tenant.filter(left_at__lt=cutoff)
-        .exclude(status=TenantStatus.ACTIVE)
-        .order_by("left_at")
-        .values_list("guild_id", flat=True)
-    )
-    candidates = [int(guild_id) for guild_id in rows]
+    cutoff = _cutoff(days, now)
     report = RetentionReport()
-    for guild_id in candidates:
+    for guild_id in await _left_before(cutoff):
         try:
             result = await purge_tenant(guild_id, left_before=cutoff, tenancy=tenancy)
         except Exception as exc:
@@ -175,6 +166,33 @@ async def purge_left_before(
     return report
 
 
+def _cutoff(days: int, now: datetime | None) -> datetime:
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    return (now or datetime.now(UTC)) - timedelta(days=days)
+
+
+async def _left_before(cutoff: datetime) -> list[int]:
+    """Guilds not active whose ``left_at`` is before ``cutoff``, oldest first."""
+    rows: list[Any] = (
+        await Tenant.filter(left_at__lt=cutoff)
+        .exclude(status=TenantStatus.ACTIVE)
+        .order_by("left_at")
+        .values_list("guild_id", flat=True)
+    )
+    return [int(guild_id) for guild_id in rows]
+
+
+async def _sweep_round(days: int, tenancy: Tenancy | None) -> None:
+    """One round of the loop: with several bot processes on one database, one sweeps and the
+    others skip. Most rounds find nothing to purge; they take no lock (whose connection would
+    be opened for nothing)."""
+    if await _left_before(_cutoff(days, None)):
+        await run_exclusively(
+            Duty.RETENTION_SWEEP, lambda: purge_left_before(days, tenancy=tenancy)
+        )
+
+
 async def retention_loop(
     days: int, *, every: timedelta = SWEEP_EVERY, tenancy: Tenancy | None = None
 ) -> None:
@@ -188,10 +206,7 @@ async def retention_loop(
         return
     while True:
         try:
-            # With several bot processes on one database, one sweeps and the others skip.
-            await run_exclusively(
-                Duty.RETENTION_SWEEP, lambda: purge_left_before(days, tenancy=tenancy)
-            )
+            await _sweep_round(days, tenancy)
         except Exception:  # the loop must outlive one bad sweep (database restart, ...)
             log.exception("the retention sweep failed; retrying at the next interval")
         await asyncio.sleep(every.total_seconds())

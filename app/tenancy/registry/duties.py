@@ -1,10 +1,13 @@
 """Background duties that run in one process at a time, however many share the database.
 
 Several bot processes (one per shard range) run the same background work: refilling the spare
-schemas and the daily retention sweep. Each is guarded by a PostgreSQL advisory lock taken
-with ``pg_try_advisory_lock``: the process that gets it does the work, the others skip that
-round instead of queueing behind it. The lock is a session lock on a connection held for the
-duration of the work, so a process that dies mid-duty releases it with its connection.
+schemas and the daily retention sweep. Each is guarded by a PostgreSQL advisory lock that is
+only ever *tried*: the process that gets it does the work, the others skip that round instead
+of queueing behind it. A duty made of transactions that each do a step (the spare refill)
+tries the lock inside each step's own transaction (:func:`try_xact_lock`), so it costs no
+connection of its own; a duty that spans many transactions (the retention sweep) holds a
+session lock on one connection for its duration (:func:`exclusive`). Either way a process that
+dies mid-duty releases the lock with its connection.
 
 Every duty's key is here, in the two-integer key space (``LOCK_CLASS``, duty) that the
 bigint locks on guild ids (provisioning, purging) and the ``hashtext`` locks on spare names
@@ -20,6 +23,7 @@ from enum import IntEnum
 from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.tenancy.connections.config import SHARED_ALIAS
 
@@ -36,6 +40,14 @@ class Duty(IntEnum):
 
     SPARE_REFILL = 1
     RETENTION_SWEEP = 2
+
+
+async def try_xact_lock(conn: BaseDBAsyncClient, duty: Duty) -> bool:
+    """Take ``duty``'s lock until ``conn``'s open transaction ends, if it is free; never waits."""
+    rows = await conn.execute_query_dict(
+        "SELECT pg_try_advisory_xact_lock($1, $2) AS mine", [LOCK_CLASS, int(duty)]
+    )
+    return bool(rows[0]["mine"])
 
 
 @contextlib.asynccontextmanager

@@ -7,8 +7,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from app.tenancy.registry.duties import Duty, run_exclusively
-
 log = logging.getLogger(__name__)
 
 
@@ -36,8 +34,7 @@ class SpareRefill:
         while True:
             self._again = False
             try:
-                # One process refills at a time; the others skip (their joins still claim).
-                report = await run_exclusively(Duty.SPARE_REFILL, self._refill)
+                report = await self._refill()
             except Exception as exc:  # an outage, say: one line, the next join retries
                 log.warning(
                     "refilling spare schemas failed (%s: %s); retrying after the next join",

@@ -33,6 +33,7 @@ from app.tenancy.naming import (
     spare_role,
     spare_schema,
 )
+from app.tenancy.registry.duties import Duty, try_xact_lock
 from app.tenancy.schemas.builder import build_schema
 from app.tenancy.schemas.roles import create_role, drop_role
 
@@ -40,9 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Claims try this many candidates (each lost to a concurrent claimer) before giving up.
 CLAIM_ATTEMPTS = 5
-
-#: Serialises refills (count + create) across processes: ``hashtext`` of this text.
-REFILL_LOCK = "guildhall_spare_refill"
 
 _SPARES = """SELECT n.nspname, obj_description(n.oid, 'pg_namespace') AS version
               FROM pg_namespace n WHERE n.nspname ~ $1"""
@@ -151,10 +149,12 @@ async def drop_stale_spares(marker: str, tag: str) -> int:
 async def refill_spares(ddl: str, target: int, tag: str) -> RefillReport:
     """Drop stale spares, then create spares until ``target`` current ones exist.
 
-    Each creation counts and creates under one advisory lock in one transaction, so
-    concurrent refills (in this or other processes) take turns and never overshoot
-    ``target``. Errors propagate; :class:`app.tenancy.registry.runtime.Tenancy` runs this in the
-    background and only logs them.
+    Each creation counts and creates in one transaction under the refill's advisory lock,
+    which is only tried (:mod:`app.tenancy.registry.duties`): concurrent refills (in this or
+    other processes) never overshoot ``target``, and one that finds another at work stops,
+    leaving the topping up to it. Errors propagate;
+    :class:`app.tenancy.registry.runtime.Tenancy` runs this in the background and only logs
+    them.
     """
     marker = spare_marker(ddl)
     if not marker:
@@ -164,7 +164,8 @@ async def refill_spares(ddl: str, target: int, tag: str) -> RefillReport:
     current = 0
     while True:
         async with in_transaction(SHARED_ALIAS) as conn:
-            await conn.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [REFILL_LOCK])
+            if not await try_xact_lock(conn, Duty.SPARE_REFILL):
+                break  # another refill (here or in another process) is at it and tops up
             rows = await conn.execute_query_dict(_COUNT_CURRENT, [SPARE_PATTERN.pattern, marker])
             current = int(rows[0]["n"])
             if current >= target:
