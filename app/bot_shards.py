@@ -6,11 +6,12 @@ moment to compare the registry with Discord for that shard — including marking
 guilds that removed the bot while nobody was connected. disnake announces a full READY with
 ``shard_connect`` (never on a RESUME) and, once the guilds have streamed in, ``ready``.
 
-One trap (disnake 2.12, read in ``AutoShardedConnectionState.parse_ready``): a shard that
-IDENTIFYs again mid-session gets its READY guilds re-added, but the cache is not cleared, so a
-guild removed while the shard was away stays in ``bot.guilds``. Such a guild is recognisable
-at ``shard_connect`` time: READY's guilds were just replaced by unavailable placeholders, a
-stale one is still the old, available object. :class:`PendingShards` remembers those.
+One trap (docs/library-behaviour.md, "disnake: sharded READY and the guild cache"): a shard
+that IDENTIFYs again mid-session gets its READY guilds re-added, but the cache is not cleared,
+so a guild removed while the shard was away stays in ``bot.guilds``. Such a guild is
+recognisable at ``shard_connect`` time: READY's guilds were just replaced by unavailable
+placeholders, a stale one is still the old, available object. :class:`PendingShards`
+remembers those.
 """
 
 from __future__ import annotations

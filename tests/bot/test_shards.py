@@ -38,7 +38,8 @@ async def sharded_bot(
     bot = make_bot(tenancy, shard_count=2, shard_ids=shard_ids)
 
     async def identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
-        """disnake waits 5 s before each IDENTIFY but the first (Discord's rate limit)."""
+        """disnake waits 5 s before each IDENTIFY but the first (Discord's rate limit; see
+        docs/library-behaviour.md, "disnake: sharded READY and the guild cache")."""
 
     bot.before_identify_hook = identify_at_once  # type: ignore[method-assign]
     async with fake:

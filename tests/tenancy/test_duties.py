@@ -93,9 +93,9 @@ async def test_spare_refill_skips_while_another_process_refills(tenancy: Tenancy
     try:
         async with held_elsewhere(tenancy, Duty.SPARE_REFILL):
             async with asyncio.timeout(5):  # a try-lock: never queues behind the holder
-                skipped = await refill_spares(tenancy.tenant_ddl, 1)
+                skipped = await refill_spares(tenancy.tenant_ddl, 1, tenancy.role_tag)
             assert skipped.created == 0 and await list_spares() == {}
-        filled = await refill_spares(tenancy.tenant_ddl, 1)
+        filled = await refill_spares(tenancy.tenant_ddl, 1, tenancy.role_tag)
         assert filled.created == 1 and len(await list_spares()) == 1
     finally:
         await drop_spares()
