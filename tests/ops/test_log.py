@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 
 import pytest
 
-from app.log import GuildIdFilter, JsonFormatter, TextFormatter, guild_context
+from app.log import GuildIdFilter, JsonFormatter, TextFormatter, guild_context, shard_context
 from app.tenancy import guild_db
 
 
@@ -98,3 +99,28 @@ def test_pool_warnings_lose_their_traceback(capture) -> None:
     out = stream.getvalue()
     assert "pool reconnect failed (ConnectionRefusedError('connect call failed'))" in out
     assert "Traceback" not in out
+
+
+async def test_shard_context_tags_lines_and_the_tasks_started_inside(capture) -> None:
+    """shard_context(1): text `[shard 1] [guild 7]`, JSON shard_id, inherited by new tasks."""
+    use, stream = capture
+    logger = use(TextFormatter())
+    with shard_context(1):
+        with guild_context(7):
+            logger.info("both")
+        # disnake starts each handler in a task of its own while the shard is set.
+        spawned = asyncio.create_task(_log_later(logger))
+    await spawned
+    logger.info("neither")
+    both, later, neither = stream.getvalue().splitlines()
+    assert both.endswith("tests.ops.log [shard 1] [guild 7] both")
+    assert later.endswith("tests.ops.log [shard 1] later")
+    assert neither.endswith("tests.ops.log neither")
+    logger = use(JsonFormatter())
+    logger.info("explicit", extra={"shard_id": 3})
+    assert json.loads(stream.getvalue().splitlines()[-1])["shard_id"] == 3
+
+
+async def _log_later(logger: logging.Logger) -> None:
+    await asyncio.sleep(0)
+    logger.info("later")
