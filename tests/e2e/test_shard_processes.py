@@ -108,8 +108,7 @@ async def within(seconds: float, probe: Callable[[], Awaitable[bool]]) -> float:
 async def test_two_processes_serve_their_own_shards_and_hear_each_other(
     tenancy: Tenancy, database: ServerAddress, tmp_path: Path, discord_watch: DiscordWatch
 ) -> None:
-    """Shards 0 and 1 in two processes: own guilds only; a CLI disable reaches both within a
-    second; a guild removed while its process was down is marked left at its next start."""
+    """Shards 0, 1 in two processes: own guilds, CLI disable heard by both, left at restart."""
     fake = FakeDiscord(owner_ids=[APP_OWNER])
     discord_watch.watch(fake)
     g0 = [fake.add_guild(guild_id_on_shard(0, 2), name=f"Zero {n}") for n in "ab"]
