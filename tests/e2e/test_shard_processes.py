@@ -128,9 +128,13 @@ async def test_two_processes_serve_their_own_shards_and_hear_each_other(
             statuses = {g.id: (await tenant_of(g.id)).status for g in g1}  # type: ignore[union-attr]
             assert set(statuses.values()) == {TenantStatus.ACTIVE}  # shard 1: untouched
             assert (await tenant_of(g0[0].id)).status == TenantStatus.DISABLED  # type: ignore[union-attr]
+    # Each process provisioned its own two guilds (the other two are the other's) ...
+    assert "on shards 0 of 2 in 2 guilds (2 provisioned" in zero.outputs[0]
+    assert "on shards 1 of 2 in 2 guilds (2 provisioned" in one.outputs[0]
+    # ... and at its restart shard 0's process marked the one it was removed from.
     assert (
         "on shards 0 of 2 in 1 guilds (0 provisioned, 0 reactivated, 1 marked left"
-        in (zero.outputs[1])
+        in zero.outputs[1]
     )
 
 
