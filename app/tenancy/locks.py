@@ -2,7 +2,9 @@
 
 Provisioning, purge, the role pass and every migration of a guild schema take the same
 transaction-level lock, so any two of them on one guild serialise; other schemas (shared,
-scratch) lock on a hash of their name.
+scratch) lock on a hash of their name. The background duties that run in one process at a
+time (spare refill, retention sweep) use the two-integer key space, apart from all of these:
+their keys are in :mod:`app.tenancy.registry.duties`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ session lock on one connection for its duration (:func:`exclusive`). Either way 
 dies mid-duty releases the lock with its connection.
 
 Every duty's key is here, in the two-integer key space (``LOCK_CLASS``, duty) that the
-bigint locks on guild ids (provisioning, purging) and the ``hashtext`` locks on spare names
-never use.
+one-key locks of :mod:`app.tenancy.locks` (guild ids, hashed schema names) and the
+``hashtext`` locks on spare names never use.
 """
 
 from __future__ import annotations
