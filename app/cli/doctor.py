@@ -19,6 +19,7 @@ from rich.text import Text
 from app.cli._common import console, print_json, run
 from app.cli._findings import Finding
 from app.cli.doctor_rights import rights_finding
+from app.cli.doctor_shards import shards_finding
 from app.cli.doctor_verify import verify_findings
 from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
@@ -229,7 +230,7 @@ async def budget_finding(conn: Any, settings: Settings) -> Finding:
 
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every finding, in the order they are shown."""
-    findings = [token_finding(settings)]
+    findings = [token_finding(settings), shards_finding(settings)]
     try:
         server = await open_server(settings.database_url, settings.data_dir)
     except Exception as exc:
