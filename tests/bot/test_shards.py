@@ -32,10 +32,12 @@ async def status_of(guild_id: int) -> TenantStatus | None:
 
 @asynccontextmanager
 async def sharded_bot(
-    tenancy: Tenancy, fake: FakeDiscord, shard_ids: list[int]
+    tenancy: Tenancy, fake: FakeDiscord, shard_ids: list[int], *, configured: bool = True
 ) -> AsyncIterator[GuildhallBot]:
-    """A GuildhallBot on ``shard_ids`` of 2, connected to ``fake``, free of errors."""
-    bot = make_bot(tenancy, shard_count=2, shard_ids=shard_ids)
+    """A GuildhallBot on ``shard_ids`` of 2 (or, not ``configured``, on what ``fake``
+    recommends), connected to ``fake``, free of errors."""
+    shards = {"shard_count": 2, "shard_ids": shard_ids} if configured else {}
+    bot = make_bot(tenancy, **shards)
 
     async def identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
         """disnake waits 5 s before each IDENTIFY but the first (Discord's rate limit; see
@@ -71,6 +73,19 @@ async def test_a_process_reconciles_only_the_guilds_of_its_shards(tenancy: Tenan
 
     assert await status_of(theirs.id) is None  # another process's guild: not provisioned
     assert await status_of(gone_theirs) is TenantStatus.ACTIVE  # nor marked left
+
+
+async def test_without_shard_settings_the_bot_runs_every_shard_discord_recommends(
+    tenancy: Tenancy,
+) -> None:
+    """No SHARD_COUNT: GET /gateway/bot recommends 2, so one process identifies shards 0, 1."""
+    fake = FakeDiscord(owner_ids=[APP_OWNER], recommended_shards=2)
+    guilds = [fake.add_guild(guild_id_on_shard(s, 2), name=f"Shard {s}") for s in (0, 1)]
+    async with sharded_bot(tenancy, fake, [0, 1], configured=False) as bot:
+        await wait_provisioned([g.id for g in guilds])
+        assert bot.shard_count == 2 and sorted(bot.shards) == [0, 1]
+        identified = sorted(p["d"]["shard"] for p in fake.gateway.received if p.get("op") == 2)
+        assert identified == [[0, 2], [1, 2]]
 
 
 async def test_a_resume_marks_nothing_and_a_new_identify_reconciles_that_shard(
