@@ -30,28 +30,28 @@ from app.sharding import ShardScope, shard_of
 class PendingShards:
     """Shards that had a full READY since their last reconcile, and their stale guilds."""
 
-    _stale: dict[int, set[int]] = field(default_factory=dict)
+    #: shard id → the guild objects of that shard still cached from before its READY
+    _stale: dict[int, list[disnake.Guild]] = field(default_factory=dict)
 
     def identified(self, shard_id: int, guilds: Iterable[disnake.Guild]) -> None:
         """Shard ``shard_id`` just got a READY; call synchronously, before any GUILD_CREATE."""
-        self._stale[shard_id] = {
-            g.id for g in guilds if g.shard_id == shard_id and not g.unavailable
-        }
+        self._stale[shard_id] = [g for g in guilds if g.shard_id == shard_id and not g.unavailable]
 
     def take(
         self, guilds: Iterable[disnake.Guild], shard_count: int
     ) -> tuple[ShardScope, dict[int, str]] | None:
         """The pending shards and the guilds present on them (id → name); None: none pending.
 
-        The shards are no longer pending afterwards.
+        A stale guild counts as present again if a GUILD_CREATE replaced its cached object
+        since (it was added back). The shards are no longer pending afterwards.
         """
         if not self._stale:
             return None
-        stale = set().union(*self._stale.values())
+        stale = {id(g) for shard in self._stale.values() for g in shard}
         scope = ShardScope(tuple(sorted(self._stale)), shard_count)
         self._stale.clear()
         present = {
-            g.id: g.name for g in guilds if g.shard_id in scope.shard_ids and g.id not in stale
+            g.id: g.name for g in guilds if g.shard_id in scope.shard_ids and id(g) not in stale
         }
         return scope, present
 
