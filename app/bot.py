@@ -13,7 +13,8 @@ import importlib
 import logging
 import math
 import pkgutil
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import disnake
 from disnake.ext import commands
@@ -37,9 +38,10 @@ log = logging.getLogger(__name__)
 FEATURES_PACKAGE = "app.cogs"
 
 Reply = tuple[str, dict[str, object]]
+T = TypeVar("T")
 
-#: A join that failed because the database was unreachable is retried after 1 s, 2 s, 4 s…
-#: then every minute.
+#: A join (or a shard's reconcile) that failed because the database was unreachable is
+#: retried after 1 s, 2 s, 4 s… then every minute.
 JOIN_RETRY_FIRST_S = 1.0
 JOIN_RETRY_MAX_S = 60.0
 
@@ -121,18 +123,21 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
 
     async def on_ready(self) -> None:
         """For each shard that had a full READY: provision guilds joined while offline,
-        reactivate returning ones and mark left the ones that removed the bot, in batches."""
-        pending = self._pending_shards.take(self.guilds, self.shard_count or 1)
-        if pending is None:
+        reactivate returning ones and mark left the ones that removed the bot, in batches.
+
+        While the database is unreachable this is retried like a join (Discord will not send
+        the READY again); each attempt takes the shards' guilds as the cache has them then.
+        """
+        ready = self._pending_shards.take(self.shard_count or 1)
+        if ready is None:
             return
-        scope, present = pending
-        shards = format_shard_ids(scope.shard_ids)
-        try:
-            report = await self.tenancy.reconcile(present, scope)
-        except Exception:
-            log.exception(
-                "reconciling %d guilds of shards %s with the registry failed", len(present), shards
-            )
+        shards = format_shard_ids(ready.scope.shard_ids)
+        report = await self._until_the_database_answers(
+            lambda: self.tenancy.reconcile(ready.present(self.guilds), ready.scope),
+            f"reconciling shards {shards} with the registry",
+            lambda: True,
+        )
+        if report is None:
             return
         for guild_id, error in report.failed.items():
             log.error(
@@ -146,13 +151,38 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             "(%d provisioned, %d reactivated, %d marked left, %d failed)",
             self.user,
             shards,
-            scope.shard_count,
-            len(present),
+            ready.scope.shard_count,
+            len(ready.present(self.guilds)),
             len(report.provisioned),
             len(report.reactivated),
             len(report.left),
             len(report.failed),
         )
+
+    async def _until_the_database_answers(
+        self, attempt: Callable[[], Awaitable[T]], what: str, still_wanted: Callable[[], bool]
+    ) -> T | None:
+        """``attempt()``, retried while the database is unreachable, backing off up to a
+        minute; None when another error ended it (logged), the bot closed or the work is no
+        longer ``still_wanted()``."""
+        delay = JOIN_RETRY_FIRST_S
+        while True:
+            try:
+                return await attempt()
+            except Exception as exc:
+                if not is_database_unavailable(exc):
+                    log.exception("%s failed", what)
+                    return None
+                log.warning(
+                    "%s failed: the database is unavailable (%r); retrying in %.0f s",
+                    what,
+                    exc,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, JOIN_RETRY_MAX_S)
+            if self.is_closed() or not still_wanted():
+                return None
 
     async def on_guild_join(self, guild: disnake.Guild) -> None:
         """Joined (or rejoined): provision the guild; a rejoin reactivates a ``left`` one.
@@ -162,25 +192,13 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         only once. Dispatches ``tenant_joined(guild_id)`` once the registry is updated.
         """
         with guild_context(guild.id):
-            delay = JOIN_RETRY_FIRST_S
-            while True:
-                try:
-                    tenant = await self.tenancy.mark_joined(guild.id, guild.name)
-                    break
-                except Exception as exc:
-                    if not is_database_unavailable(exc):
-                        log.exception("provisioning the guild on join failed")
-                        return
-                    log.warning(
-                        "provisioning the guild on join failed: the database is unavailable"
-                        " (%r); retrying in %.0f s",
-                        exc,
-                        delay,
-                    )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, JOIN_RETRY_MAX_S)
-                if self.is_closed() or self.get_guild(guild.id) is None:
-                    return
+            tenant = await self._until_the_database_answers(
+                lambda: self.tenancy.mark_joined(guild.id, guild.name),
+                "provisioning the guild on join",
+                lambda: self.get_guild(guild.id) is not None,
+            )
+            if tenant is None:
+                return
             log.info("joined guild %r (status %s)", guild.name, tenant.status)
         # For cogs (and tests) that act once the guild's data exists: on_tenant_joined(id).
         self.dispatch("tenant_joined", guild.id)

@@ -26,6 +26,25 @@ import disnake
 from app.sharding import ShardScope, shard_of
 
 
+@dataclass(frozen=True)
+class ReadyShards:
+    """Shards whose full READY is to be reconciled, and the guilds cached from before it."""
+
+    scope: ShardScope
+    #: guild objects still cached from before the READY (see the module's trap); held here,
+    #: so that no new object can take over one's ``id()``
+    stale: tuple[disnake.Guild, ...]
+
+    def present(self, guilds: Iterable[disnake.Guild]) -> dict[int, str]:
+        """The guilds on these shards (id → name), as the cache has them now.
+
+        A stale guild counts as present again if a GUILD_CREATE replaced its cached object
+        since (it was added back).
+        """
+        shards, stale = self.scope.shard_ids, {id(g) for g in self.stale}
+        return {g.id: g.name for g in guilds if g.shard_id in shards and id(g) not in stale}
+
+
 @dataclass
 class PendingShards:
     """Shards that had a full READY since their last reconcile, and their stale guilds."""
@@ -37,23 +56,14 @@ class PendingShards:
         """Shard ``shard_id`` just got a READY; call synchronously, before any GUILD_CREATE."""
         self._stale[shard_id] = [g for g in guilds if g.shard_id == shard_id and not g.unavailable]
 
-    def take(
-        self, guilds: Iterable[disnake.Guild], shard_count: int
-    ) -> tuple[ShardScope, dict[int, str]] | None:
-        """The pending shards and the guilds present on them (id → name); None: none pending.
-
-        A stale guild counts as present again if a GUILD_CREATE replaced its cached object
-        since (it was added back). The shards are no longer pending afterwards.
-        """
+    def take(self, shard_count: int) -> ReadyShards | None:
+        """The pending shards (None: none); they are no longer pending afterwards."""
         if not self._stale:
             return None
-        stale = {id(g) for shard in self._stale.values() for g in shard}
-        scope = ShardScope(tuple(sorted(self._stale)), shard_count)
+        stale = tuple(g for shard in self._stale.values() for g in shard)
+        ready = ReadyShards(ShardScope(tuple(sorted(self._stale)), shard_count), stale)
         self._stale.clear()
-        present = {
-            g.id: g.name for g in guilds if g.shard_id in scope.shard_ids and id(g) not in stale
-        }
-        return scope, present
+        return ready
 
 
 def event_shard(event: str, args: tuple[Any, ...], shard_count: int | None) -> int | None:

@@ -156,6 +156,9 @@ class Gateway:
             shard=(int(shard[0]), int(shard[1])) if shard else None,
         )
         self.sessions[session.session_id] = session
+        if fake.hold_ready is not None:  # a story that needs time between IDENTIFY and READY
+            await fake._notify()
+            await fake.hold_ready.wait()
         self._attach(conn, session)
         joined = [g for g in fake.guilds.values() if g.joined and self._on_session(g.id, session)]
         await self.dispatch(

@@ -79,6 +79,8 @@ class FakeDiscord(InteractionActions):
         self.default_timeout = default_timeout
         #: what GET /gateway/bot recommends (a bot without SHARD_COUNT uses it)
         self.recommended_shards = recommended_shards
+        #: when set to an Event, IDENTIFY is answered with READY only once it is set
+        self.hold_ready: asyncio.Event | None = None
 
         self.users: dict[int, FakeUser] = {}
         self.bot_user = self.add_user(bot_user_id or self.app_id, name=bot_name, bot=True)

@@ -28,13 +28,15 @@ def test_a_full_ready_leaves_out_guilds_cached_from_before_it() -> None:
     cache: list[Any] = [old, kept_elsewhere, placeholder]
     pending.identified(0, cache)
 
+    ready = pending.take(shard_count=2)
+    assert ready is not None and ready.scope == ShardScope((0,), 2)
+    assert ready.present(cache) == {3: "listed by READY"}
     re_added = Cached(1, 0, False, "old, added back")  # a GUILD_CREATE replaced the object
-    taken = pending.take([re_added, kept_elsewhere, placeholder], shard_count=2)
-    assert taken == (ShardScope((0,), 2), {1: "old, added back", 3: "listed by READY"})
-
-    pending.identified(0, cache)
-    assert pending.take(cache, shard_count=2) == (ShardScope((0,), 2), {3: "listed by READY"})
-    assert pending.take(cache, shard_count=2) is None  # nothing new: a RESUME, say
+    assert ready.present([re_added, kept_elsewhere, placeholder]) == {
+        1: "old, added back",
+        3: "listed by READY",
+    }
+    assert pending.take(shard_count=2) is None  # nothing new: a RESUME, say
 
 
 def test_event_shard_from_shard_events_and_guild_ids() -> None:
