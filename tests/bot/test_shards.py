@@ -17,7 +17,7 @@ from app.tenancy import Tenancy
 from bench.fakediscord import FakeDiscord, collect_bot_errors, guild_id_on_shard, running_bot
 from bench.fakediscord.gateway import OP_INVALID_SESSION
 from tests.bot.conftest import ALICE, APP_OWNER, eventually, make_bot, tenant_of
-from tests.e2e.world import wait_provisioned
+from tests.e2e.world import has_status, wait_provisioned
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ async def test_a_process_reconciles_only_the_guilds_of_its_shards(tenancy: Tenan
 
     async with sharded_bot(tenancy, fake, [1]) as bot:
         await wait_provisioned([mine.id])
-        await eventually(lambda: _is(gone_mine, TenantStatus.LEFT))
+        await eventually(lambda: has_status(gone_mine, TenantStatus.LEFT))
         assert [g.id for g in bot.guilds] == [mine.id]
         identify = next(p["d"] for p in fake.gateway.received if p.get("op") == 2)
         assert identify["shard"] == [1, 2]
@@ -116,8 +116,8 @@ async def test_a_resume_marks_nothing_and_a_new_identify_reconciles_that_shard(
         identifies = fake.gateway.identify_count
         await fake.gateway.shard_connections[0].send({"op": OP_INVALID_SESSION, "d": False})
         await fake.wait_for(lambda: fake.gateway.identify_count > identifies, "a new IDENTIFY")
-        await eventually(lambda: _is(absent0, TenantStatus.LEFT))
-        await eventually(lambda: _is(dropped.id, TenantStatus.LEFT))
+        await eventually(lambda: has_status(absent0, TenantStatus.LEFT))
+        await eventually(lambda: has_status(dropped.id, TenantStatus.LEFT))
         assert await status_of(kept.id) is TenantStatus.ACTIVE
         assert await status_of(absent1) is TenantStatus.ACTIVE  # shard 1 did not re-identify
         assert bot.is_ready()
@@ -150,7 +150,3 @@ async def test_health_reports_each_shard_and_logs_carry_the_shard(
 
     record = next(r for r in caplog.records if r.getMessage().startswith("joined guild 'One'"))
     assert (record.shard_id, record.guild_id) == (1, joined_id)  # type: ignore[attr-defined]
-
-
-async def _is(guild_id: int, status: TenantStatus) -> bool:
-    return await status_of(guild_id) is status

@@ -20,14 +20,9 @@ from tests.e2e.guildhall_process import (
     guildhall_run,
 )
 from tests.e2e.pgproxy import PgProxy
-from tests.e2e.world import APP_OWNER, eventually, tenant_of, wait_provisioned
+from tests.e2e.world import APP_OWNER, eventually, has_status, wait_provisioned
 
 pytestmark = pytest.mark.e2e
-
-
-async def _status_is(guild_id: int, status: TenantStatus) -> bool:
-    tenant = await tenant_of(guild_id)
-    return tenant is not None and tenant.status == status
 
 
 async def test_ready_during_an_outage_reconciles_once_the_database_is_back(
@@ -62,9 +57,9 @@ async def test_ready_during_an_outage_reconciles_once_the_database_is_back(
                 await proxy.cut()
                 fake.hold_ready.set()
                 await eventually(lambda: _said(bot.output(), "reconciling shards 0"))
-                assert await _status_is(gone, TenantStatus.ACTIVE)
+                assert await has_status(gone, TenantStatus.ACTIVE)
                 await proxy.restore()
-                await eventually(lambda: _status_is(gone, TenantStatus.LEFT))
+                await eventually(lambda: has_status(gone, TenantStatus.LEFT))
                 await wait_provisioned([here.id])
                 code = await bot.stop()
             except BaseException:

@@ -78,6 +78,12 @@ async def tenant_of(guild_id: int) -> Tenant | None:
     return await Tenant.get_or_none(guild_id=guild_id)
 
 
+async def has_status(guild_id: int, status: TenantStatus) -> bool:
+    """Whether the guild's registry row has ``status`` (for ``eventually``)."""
+    tenant = await tenant_of(guild_id)
+    return tenant is not None and tenant.status == status
+
+
 async def schema_exists(guild_id: int) -> bool:
     """Whether the guild's schema ``guild_<id>`` exists in the database."""
     rows = await connections.get(SHARED_ALIAS).execute_query_dict(
