@@ -20,6 +20,7 @@ The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 from app.tenancy.connections.binding import guild_db
 from app.tenancy.connections.budget import FIXED_CONNECTIONS, ConnectionBudget
 from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.fairness import FairShareLimits, GuildBusy
 from app.tenancy.connections.outage import is_database_unavailable
 from app.tenancy.errors import (
     InvalidGuildId,
@@ -79,7 +80,9 @@ __all__ = [
     "SHARED_APP",
     "TENANT_APP",
     "ConnectionBudget",
+    "FairShareLimits",
     "ForgetReport",
+    "GuildBusy",
     "InvalidGuildId",
     "InvalidOperatorInput",
     "InvalidUntil",

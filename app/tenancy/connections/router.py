@@ -19,6 +19,7 @@ from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from app.tenancy.connections.admission import Admission
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import TENANT_ALIAS
+from app.tenancy.connections.fairness import QUEUE_FULL, WAIT_TIMEOUT, FairShare, FairShareLimits
 from app.tenancy.connections.leased import LeasedClient
 from app.tenancy.connections.pinned_tier import PinnedTier
 from app.tenancy.connections.shared_tier import SharedTier
@@ -42,6 +43,10 @@ class ConnectionStats:
     shared_connections: int
     shared_leases: int
     budget: int
+    guild_shared_cap: int  # shared-tier leases one guild may hold at once (0: no cap)
+    leases_delayed: int  # leases that waited for one of their guild's shared slots
+    leases_refused_wait_timeout: int  # refused: no slot of the guild freed within the wait
+    leases_refused_queue_full: int  # refused at once: too many of the guild's leases waiting
 
     @property
     def open_connections(self) -> int:
@@ -63,12 +68,15 @@ class GuildConnections:
         budget: ConnectionBudget,
         role_of: Callable[[int], str],
         admission: Admission | None = None,
+        fairness: FairShareLimits | None = None,
     ) -> None:
         self.shared = shared
         self._role_of = role_of
         self.pinned = pinned
         self.budget = budget
         self.admission = admission or Admission()
+        #: Per-guild caps on shared-tier leases (:mod:`.fairness`).
+        self.fair = FairShare(fairness)
         self._overflows = 0
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
@@ -82,15 +90,17 @@ class GuildConnections:
         role_of: Callable[[int], str],
         *,
         idle_seconds: float,
+        fairness: FairShareLimits | None = None,
     ) -> GuildConnections:
-        """Both tiers sized from ``budget``; ``role_of`` names the role a guild runs as."""
+        """Both tiers sized from ``budget``; ``role_of`` names the role a guild runs as;
+        ``fairness`` caps each guild's shared leases."""
         pinned = PinnedTier(
             client_factory,
             capacity=budget.pinned_slots,
             pool_max=budget.pinned_pool_max,
             idle_seconds=idle_seconds,
         )
-        return cls(shared, pinned, budget, role_of)
+        return cls(shared, pinned, budget, role_of, fairness=fairness)
 
     async def start(self, reap_every: float) -> None:
         """Open the shared tier and start unpinning idle guilds every ``reap_every`` s."""
@@ -117,15 +127,30 @@ class GuildConnections:
             self._overflows += 1
         elif self.budget.pinned_slots:
             self.pinned.consider(guild_id, uses, self.admission)
-        index, conn = await self.shared.acquire(
-            guild_id, schema_for(guild_id), self._role_of(guild_id)
-        )
+        async with self._shared_lease(guild_id) as client:
+            yield client
+
+    @contextlib.asynccontextmanager
+    async def _shared_lease(self, guild_id: int) -> AsyncIterator[LeasedClient]:
+        """A shared-tier lease within the guild's fair share (overflow of a pinned guild too)."""
+        await self.fair.acquire(guild_id)  # bounded wait, else GuildBusy
+        try:
+            index, conn = await self.shared.acquire(
+                guild_id, schema_for(guild_id), self._role_of(guild_id)
+            )
+        except BaseException:
+            self.fair.release(guild_id)
+            raise
         client = LeasedClient(TENANT_ALIAS, guild_id, conn)
         try:
             yield client
         finally:
             client.revoke()
-            await self.shared.release(index, conn)
+            try:
+                await self.shared.release(index, conn)
+            finally:
+                # After the connection is back, so the guild's next lease finds it idle.
+                self.fair.release(guild_id)
 
     async def pin(self, guild_id: int) -> bool:
         """Give the guild a pinned client now, whatever its frequency (see PinnedTier.pin)."""
@@ -167,4 +192,8 @@ class GuildConnections:
             shared_connections=self.shared.open_connections(),
             shared_leases=self.shared.leases,
             budget=self.budget.total,
+            guild_shared_cap=self.fair.limits.max_shared_leases,
+            leases_delayed=self.fair.delayed,
+            leases_refused_wait_timeout=self.fair.refused[WAIT_TIMEOUT],
+            leases_refused_queue_full=self.fair.refused[QUEUE_FULL],
         )

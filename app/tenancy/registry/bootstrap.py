@@ -12,6 +12,7 @@ from tortoise import connections
 from app.postgres.server import DatabaseServer, open_server
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import SHARED_ALIAS
+from app.tenancy.connections.fairness import FairShareLimits
 from app.tenancy.migrations.applier import applied_versions, migrate_shared
 from app.tenancy.registry.runtime import Tenancy
 
@@ -32,13 +33,15 @@ async def open_tenancy(
     idle_seconds: float = 300.0,
     listen: bool = False,
     spare_schemas: int = 0,
+    fairness: FairShareLimits | None = None,
 ) -> AsyncIterator[Tenancy]:
     """A started :class:`Tenancy` on the configured server, closed (and embedded server
     stopped) on exit.
 
     A fresh database gets the shared schema created; an existing one is left as it is (its
     migrations are ``guildhall db migrate``'s job). ``spare_schemas`` > 0 keeps that many spare
-    schemas ready, refilled in the background (:mod:`app.tenancy.schemas.spares`).
+    schemas ready, refilled in the background (:mod:`app.tenancy.schemas.spares`); ``fairness``
+    caps each guild's shared-tier leases (:mod:`app.tenancy.connections.fairness`).
     """
     server: DatabaseServer = await open_server(database_url, data_dir)
     tenancy = Tenancy(
@@ -47,6 +50,7 @@ async def open_tenancy(
         idle_seconds=idle_seconds,
         listen=listen,
         spare_schemas=spare_schemas,
+        fairness=fairness,
     )
     try:
         await tenancy.start()

@@ -27,6 +27,7 @@ from app.tenancy.connections.config import (
     ServerAddress,
     tortoise_config,
 )
+from app.tenancy.connections.fairness import FairShareLimits
 from app.tenancy.connections.router import GuildConnections
 from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
@@ -81,6 +82,7 @@ class Tenancy:
         tenant_models: list[str] | None = None,
         listen: bool = True,
         spare_schemas: int = 0,
+        fairness: FairShareLimits | None = None,
     ) -> None:
         self.address = address
         #: This database's tag in role names (:func:`app.tenancy.naming.database_tag`).
@@ -96,6 +98,7 @@ class Tenancy:
             self.new_client,
             self.role_for,
             idle_seconds=idle_seconds,
+            fairness=fairness,
         )
         self.statuses = StatusCache()
         #: Who opted out of XP tracking (shared ``User``), cached, invalidated by NOTIFY.
