@@ -21,11 +21,13 @@ from disnake.ext import commands
 
 from app.bot_shards import PendingShards, event_shard, shards_status
 from app.cogs._common import CommandInter
+from app.cogs._cooldowns import CommandLimits
 from app.i18n import UserFacingError, localization_store, translate
 from app.log import guild_context, shard_context
 from app.settings import Settings
 from app.sharding import format_shard_ids
 from app.tenancy import (
+    GuildBusy,
     InvalidGuildId,
     Tenancy,
     TenantNotFound,
@@ -86,6 +88,8 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         super().__init__(localization_provider=localization_store(), **options)
         self.settings = settings
         self.tenancy = tenancy
+        #: Per-user and per-guild command cooldowns (app/cogs/_cooldowns.py).
+        self.limits = CommandLimits(settings)
         for extension in feature_extensions():
             self.load_extension(extension)
 
@@ -242,6 +246,10 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             return error.key, error.params
         if isinstance(error, TenantUnavailable):
             return tenant_unavailable_reply(error)
+        if isinstance(error, GuildBusy):
+            return "errors.guild_busy", {}
+        if isinstance(error, commands.CommandOnCooldown):
+            return cooldown_reply(error)
         if isinstance(error, TenantNotFound):
             return "errors.tenant_not_found", {"guild_id": error.guild_id}
         if isinstance(error, InvalidGuildId):
@@ -274,6 +282,14 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         except disnake.HTTPException as exc:
             with guild_context(inter.guild_id):
                 log.warning("could not deliver an error reply: %s", exc)
+
+
+def cooldown_reply(error: commands.CommandOnCooldown) -> Reply:
+    """Too many uses: by this member, or by the whole guild; retry in whole seconds."""
+    seconds = max(1, math.ceil(error.retry_after))
+    if error.type is commands.BucketType.guild:
+        return "errors.cooldown_guild", {"seconds": seconds}
+    return "errors.cooldown_user", {"seconds": seconds}
 
 
 def tenant_unavailable_reply(error: TenantUnavailable) -> Reply:

@@ -19,9 +19,22 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.rates import Rate, parse_rate
 from app.sharding import MAX_SHARDS, ShardScope, parse_shard_ids
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
 from app.tenancy.connections.budget import MIN_BUDGET, ConnectionBudget
+from app.tenancy.connections.fairness import FairShareLimits
+
+#: The settings written as USES/SECONDS (see app/rates.py).
+RATE_SETTINGS = (
+    "cooldown_tag_create_user",
+    "cooldown_tag_create_guild",
+    "cooldown_note_add_user",
+    "cooldown_note_add_guild",
+    "cooldown_xp_user",
+    "cooldown_xp_guild",
+    "xp_guild_budget",
+)
 
 
 class SettingsError(ValueError):
@@ -51,6 +64,21 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Fair shares (README "Fairness"). Shared-tier connections one guild may hold at once
+    # (unset: a quarter of the shared tier; 0: no cap); how long a lease beyond it waits (a slash
+    # command must answer within 3 s); how many of one guild's leases may wait at once.
+    guild_shared_leases_max: int | None = Field(default=None, ge=0, le=10_000)
+    guild_lease_wait_seconds: float = Field(default=1.0, ge=0, le=2.5)
+    guild_lease_queue_max: int = Field(default=8, ge=0, le=10_000)
+    # Command cooldowns (USES/SECONDS, 0 = none), per user and per guild.
+    cooldown_tag_create_user: Rate | None = Rate(5, 60)
+    cooldown_tag_create_guild: Rate | None = Rate(30, 60)
+    cooldown_note_add_user: Rate | None = Rate(10, 60)
+    cooldown_note_add_guild: Rate | None = Rate(60, 60)
+    cooldown_xp_user: Rate | None = Rate(5, 30)
+    cooldown_xp_guild: Rate | None = Rate(60, 30)
+    # Messages counted for XP per guild (USES/SECONDS, 0 = no bound); the rest are not counted.
+    xp_guild_budget: Rate | None = Rate(300, 10)
     health_host: str = "127.0.0.1"
     health_port: int = Field(default=8080, ge=0, le=65535)
     # Gateway sharding (app.sharding). Unset: one process, Discord's recommended count.
@@ -93,6 +121,11 @@ class Settings(BaseSettings):
         # ShardScope refuses an id at or above SHARD_COUNT.
         return ShardScope(tuple(int(v) for v in value), count).shard_ids
 
+    @field_validator(*RATE_SETTINGS, mode="before")
+    @classmethod
+    def _parse_rate(cls, value: object) -> object:
+        return parse_rate(value)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -125,6 +158,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_budget(self) -> Settings:
         self.connection_budget()  # a split that does not fit fails at start, naming the knobs
+        self.fair_share_limits()
         return self
 
     def connection_budget(self) -> ConnectionBudget:
@@ -134,6 +168,21 @@ class Settings(BaseSettings):
             pinned_pool_max=self.tenant_pool_max,
             pinned_slots=self.tenant_cache_size,
         )
+
+    def fair_share_limits(self) -> FairShareLimits:
+        """Per-guild caps on shared-tier leases; raises :class:`ValueError` naming the knob
+        when ``GUILD_SHARED_LEASES_MAX`` exceeds the shared tier."""
+        shared = self.connection_budget().shared_tier
+        wait, waiting = self.guild_lease_wait_seconds, self.guild_lease_queue_max
+        cap = self.guild_shared_leases_max
+        if cap is None:
+            return FairShareLimits.for_shared_tier(shared, wait_seconds=wait, max_waiting=waiting)
+        if cap > shared:
+            raise ValueError(
+                f"GUILD_SHARED_LEASES_MAX={cap} is more than the {shared} shared-tier connections"
+                f" of DB_CONNECTION_BUDGET={self.db_connection_budget}; lower it (0: no cap)"
+            )
+        return FairShareLimits(cap, wait, waiting)
 
 
 def load_settings(**overrides: object) -> Settings:

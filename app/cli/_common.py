@@ -61,6 +61,7 @@ async def tenancy_for(
         idle_seconds=settings.tenant_idle_seconds,
         listen=listen,
         spare_schemas=settings.tenant_spare_schemas if listen else 0,
+        fairness=settings.fair_share_limits(),
     ) as tenancy:
         yield tenancy
 

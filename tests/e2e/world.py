@@ -52,9 +52,18 @@ FEATURE_MODULES = f"{FEATURES_PACKAGE}."
 WAIT_S = 15.0
 
 
+#: Command cooldowns off: stories run commands faster than people do. The cooldown stories
+#: (tests/e2e/test_fairness_stories.py) turn them on with the rates they test.
+NO_COOLDOWNS: dict[str, Any] = {
+    f"cooldown_{kind}_{scope}": None
+    for kind in ("tag_create", "note_add", "xp")
+    for scope in ("user", "guild")
+}
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings that ignore the developer's .env and environment-specific knobs."""
-    values: dict[str, Any] = {"owner_ids": frozenset({EXTRA_OWNER}), **overrides}
+    values: dict[str, Any] = {"owner_ids": frozenset({EXTRA_OWNER}), **NO_COOLDOWNS, **overrides}
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 

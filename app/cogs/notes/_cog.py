@@ -13,6 +13,7 @@ import disnake
 from disnake.ext import commands
 
 from app.cogs._common import AnyInter, GuildInter, reply, shown, tr
+from app.cogs._cooldowns import cooldown
 from app.cogs.notes import _store as notes
 from app.i18n import UserFacingError, localized
 from app.models.privacy import GHOST_USER_ID
@@ -81,6 +82,7 @@ class Notes(commands.Cog):
     @note.sub_command(
         name=localized("NOTE_ADD_NAME"), description=localized("NOTE_ADD_DESCRIPTION")
     )
+    @cooldown("note_add")
     async def add(
         self,
         inter: GuildInter,

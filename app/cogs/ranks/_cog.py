@@ -22,7 +22,9 @@ import disnake
 from disnake.ext import commands
 
 from app.cogs._common import GuildInter, reply, tr
+from app.cogs._cooldowns import cooldown
 from app.cogs.ranks import _store as ranks
+from app.cogs.ranks._flood import GuildMessageBudget
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
 from app.i18n import localized
 from app.log import guild_context
@@ -50,12 +52,16 @@ class Ranks(commands.Cog):
         # XP gains are not secrets; a seeded Random makes them reproducible in tests.
         self.rng = rng or random.Random()  # noqa: S311
         self.cooldown = timedelta(seconds=COOLDOWN_SECONDS)
+        #: XP_GUILD_BUDGET: messages beyond it in a window are not counted (see _flood.py).
+        self.budget = GuildMessageBudget(bot.settings.xp_guild_budget)  # type: ignore[attr-defined]
 
     @commands.Cog.listener()
     async def on_message(self, message: disnake.Message) -> None:
         """Count a member's message (and maybe award XP) in the guild it was posted in."""
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return
+        if not self.budget.take(message.guild.id):
+            return  # over the guild's budget: not counted, and nothing waits
         with guild_context(message.guild.id):
             try:
                 async with guild_db(message.guild.id):
@@ -84,6 +90,7 @@ class Ranks(commands.Cog):
                 log.exception("counting a message from user %s failed", message.author.id)
 
     @commands.slash_command(name=localized("RANK_NAME"), description=localized("RANK_DESCRIPTION"))
+    @cooldown("xp")
     async def rank(
         self,
         inter: GuildInter,
@@ -113,6 +120,7 @@ class Ranks(commands.Cog):
     @commands.slash_command(
         name=localized("LEADERBOARD_NAME"), description=localized("LEADERBOARD_DESCRIPTION")
     )
+    @cooldown("xp")
     async def leaderboard(self, inter: GuildInter) -> None:
         """Show the members with the most XP."""
         async with guild_db(inter.guild_id):

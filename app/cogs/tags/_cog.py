@@ -8,6 +8,7 @@ from typing import Any
 from disnake.ext import commands
 
 from app.cogs._common import CommandInter, GuildInter, reply, shown, tr
+from app.cogs._cooldowns import cooldown
 from app.cogs.tags import _store as tags
 from app.cogs.tags._rules import check_content, check_name
 from app.i18n import UserFacingError, localized
@@ -80,6 +81,7 @@ class Tags(commands.Cog):
     @tag.sub_command(
         name=localized("TAG_CREATE_NAME"), description=localized("TAG_CREATE_DESCRIPTION")
     )
+    @cooldown("tag_create")
     async def create(
         self,
         inter: GuildInter,
