@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.e2e.world import NO_COOLDOWNS
+
 REPO = Path(__file__).resolve().parents[2]
 #: Start-up includes importing disnake and Tortoise in a fresh interpreter (seconds on a
 #: loaded machine); stopping closes the gateway, the pools and the HTTP session.
@@ -34,6 +36,9 @@ SETTING_PREFIXES = (
     "HEALTH_",
     "SHARD_",
     "PROCESS_COUNT",
+    "COOLDOWN_",
+    "GUILD_",
+    "XP_",
 )
 
 
@@ -42,6 +47,8 @@ def guildhall_env(**values: str) -> dict[str, str]:
     ``values``."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(SETTING_PREFIXES)}
     env["PYTHONPATH"] = str(REPO)
+    # Command cooldowns off, as in tests.e2e.world.make_settings: stories type fast.
+    env.update({name.upper(): "0" for name in NO_COOLDOWNS})
     env.update(values)
     return env
 

@@ -18,6 +18,8 @@ def limits(tenancy, *, pinning: bool = False, **values: float) -> Iterator[None]
     fair.limits = FairShareLimits(**values)  # type: ignore[arg-type]
     if not pinning:
         pinned.capacity = 0  # every lease on the shared tier, as for an unpinned guild
+        for guild_id in pinned.pinned_guilds():
+            tenancy.connections.evict(guild_id)
     try:
         yield
     finally:
@@ -57,6 +59,7 @@ async def start_waiting(tenancy, guild_id: int) -> asyncio.Task[int]:
     before = fair.waiting(guild_id)
     task = asyncio.create_task(one_query(guild_id))
     async with asyncio.timeout(5):
-        while fair.waiting(guild_id) == before:
+        while True:
+            if fair.waiting(guild_id) > before:
+                return task
             await asyncio.sleep(0.005)
-    return task

@@ -1,0 +1,180 @@
+"""The bot path of ``python -m bench fairness``: ``guildhall run`` against the fake Discord.
+
+The bot runs as in production, in a process of its own (``python -m app run``, default
+settings: its cooldowns, XP budget and fair shares); the fake Discord and the load run in this
+one, so the fake's own work is not charged to the bot.
+
+Every guild's members post messages (MESSAGE_CREATE on the gateway, counted for XP) at the
+quiet rate, the noisy guild at ``--factor`` times it; each quiet guild also runs ``/rank``
+every ``--rank-every`` seconds, and the noisy guild ``--factor`` times as often. A sample is
+``/rank``'s round trip (the fake sends INTERACTION_CREATE, the bot answers over REST).
+
+After each scenario the messages counted are read back: every quiet guild's message must be
+counted (nothing lost), the noisy guild's beyond its XP budget are not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from app.models.shared import Tenant, TenantStatus
+from app.tenancy import Tenancy, guild_db
+from bench._load import Outcome, interleave, run_load
+from bench._support import scratch_tenancy
+from bench.fakediscord import FakeDiscord
+
+FIRST_MEMBER = 600_000_000_000_000_000
+MEMBERS_PER_GUILD = 50
+#: How long the bot gets to finish the messages already sent before they are counted.
+SETTLE_S = 3.0
+#: Starting the bot process and provisioning every guild (~20 ms each) on a loaded machine.
+START_TIMEOUT_S = 120.0
+#: The bot process gets the default settings, not the caller's (but for the ones set here).
+CLEARED_SETTINGS = ("DISCORD_", "DATABASE_URL", "HEALTH_", "LOG_", "TENANT_", "DATA_DIR")
+
+
+class Refused(Exception):
+    """``/rank`` answered with something else than a rank (a cooldown, "busy", an error)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(text: str) -> str:
+    for reason, start in (
+        ("cooldown", "You are doing that"),
+        ("guild cooldown", "This command is used too often"),
+        ("busy", "This server is busy"),
+    ):
+        if text.startswith(start):
+            return reason
+    return text[:40]
+
+
+async def _count_messages(guild_ids: list[int]) -> int:
+    total = 0
+    for guild_id in guild_ids:
+        async with guild_db(guild_id) as db:
+            rows = await db.execute_query_dict("SELECT sum(message_count) AS n FROM member")
+            total += int(rows[0]["n"] or 0)
+    return total
+
+
+async def run_bot(
+    args: argparse.Namespace, print_row: Callable[[dict[str, Any], bool], None]
+) -> list[dict[str, Any]]:
+    """Quiet guilds alone, then with the noisy guild; /rank latency and messages counted."""
+    # This process's tenancy only reads the counts back; the bot has its own.
+    async with scratch_tenancy(spare_schemas=0) as tenancy:
+        fake = FakeDiscord()
+        guilds = [fake.add_guild(name=f"Guild {n}").id for n in range(args.guilds + 1)]
+        async with fake, guildhall_run(fake, tenancy):
+            await fake.wait_for_ready(timeout_s=START_TIMEOUT_S)
+            await _wait_active(len(guilds))
+            noisy, quiet = guilds[0], guilds[1:]
+            rng = random.Random(17)
+
+            def member(guild_id: int) -> int:
+                return FIRST_MEMBER + guilds.index(guild_id) * 1000 + rng.randrange(50)
+
+            async def post(guild_id: int) -> None:
+                await fake.send_message(guild_id, None, member(guild_id), "hello")
+
+            async def rank(guild_id: int) -> None:
+                reply = await fake.slash(guild_id, member(guild_id), "rank", timeout_s=10)
+                text = reply.content or ""
+                if not text.startswith("<@"):
+                    raise Refused(_reason(text))
+
+            async def run_round(
+                name: str, seconds: float
+            ) -> tuple[dict[str, Outcome], dict[str, int]]:
+                return await _round(args, seconds, quiet, noisy, name != "quiet only", post, rank)
+
+            tallies = await interleave(["quiet only", "with noisy"], run_round, args.seconds,
+                                       args.rounds)  # fmt: skip
+            rows = [tally.row(name) for name, tally in tallies.items()]
+            for row in rows:
+                print_row(row, args.json)
+            return rows
+
+
+async def _round(
+    args: argparse.Namespace,
+    seconds: float,
+    quiet: list[int],
+    noisy: int,
+    with_noisy: bool,
+    post: Callable[[int], Any],
+    rank: Callable[[int], Any],
+) -> tuple[dict[str, Outcome], dict[str, int]]:
+    """One round: /rank outcomes per group, and messages sent and counted per group."""
+    posts = {"quiet": (quiet, args.rate)}
+    ranks = {"quiet": (quiet, 1 / args.rank_every)}
+    if with_noisy:
+        posts["noisy"] = ([noisy], args.rate * args.factor)
+        ranks["noisy"] = ([noisy], args.factor / args.rank_every)
+    members = {"quiet": quiet, "noisy": [noisy]}
+    before = {group: await _count_messages(members[group]) for group in posts}
+    sent, answered = await asyncio.gather(
+        run_load(posts, post, seconds), run_load(ranks, rank, seconds)
+    )
+    await asyncio.sleep(SETTLE_S)
+    counts: dict[str, int] = {}
+    for group in posts:
+        counts[f"{group}.messages_sent"] = sent[group].sent
+        counted = await _count_messages(members[group]) - before[group]
+        counts[f"{group}.messages_counted"] = counted
+    return answered, counts
+
+
+@contextlib.asynccontextmanager
+async def guildhall_run(fake: FakeDiscord, tenancy: Tenancy) -> AsyncIterator[None]:
+    """``python -m app run`` logged in to ``fake`` on the tenancy's database, stopped at the
+    end (its output is printed if it failed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED_SETTINGS)}
+    env.update(
+        DISCORD_TOKEN=fake.token,
+        DISCORD_API_BASE=fake.api_base,
+        DATABASE_URL=tenancy.address.dsn,
+        HEALTH_PORT="0",
+        LOG_LEVEL="WARNING",
+    )
+    with tempfile.TemporaryDirectory(prefix="guildhall-bench-") as workdir:  # no .env there
+        log_path = Path(workdir) / "guildhall.log"
+        with log_path.open("wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "app", "run", env=env, cwd=workdir,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            yield
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            try:
+                code = await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+                code = await proc.wait()
+            if code != 0:
+                print(log_path.read_text(errors="replace")[-4000:], file=sys.stderr)
+
+
+async def _wait_active(count: int, timeout_s: float = 120) -> None:
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if await Tenant.filter(status=TenantStatus.ACTIVE).count() >= count:
+                return
+            await asyncio.sleep(0.1)
