@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Fair shares (README "Fairness"). Shared-tier connections one guild may hold at once
-    # (unset: a quarter of the shared tier; 0: no cap); how long a lease beyond it waits (a slash
+    # (unset: an eighth of the shared tier; 0: no cap); how long a lease beyond it waits (a slash
     # command must answer within 3 s); how many of one guild's leases may wait at once.
     guild_shared_leases_max: int | None = Field(default=None, ge=0, le=10_000)
     guild_lease_wait_seconds: float = Field(default=1.0, ge=0, le=2.5)

@@ -7,7 +7,7 @@ at its time, whatever the previous one did). Two paths:
 * ``db`` — each operation is one ``async with guild_db(guild)`` lease: a primary-key read plus
   ``--hold-ms`` of server time (``pg_sleep``, standing for a slower query), with the default
   connection budget of 40. Scenarios: quiet guilds alone; with the noisy guild under each cap
-  of ``--caps`` (0 = no cap; unset: the default, a quarter of the shared tier).
+  of ``--caps`` (0 = no cap; unset: the default, an eighth of the shared tier).
 
 Scenarios alternate ``--rounds`` times (``--seconds`` each in all), so the background load of
 a shared machine falls on all of them alike.

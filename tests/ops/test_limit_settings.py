@@ -8,12 +8,12 @@ from app.rates import Rate, parse_rate
 from app.settings import SettingsError, load_settings
 
 
-def test_default_cap_is_a_quarter_of_the_shared_tier() -> None:
-    """Unset GUILD_SHARED_LEASES_MAX: a quarter of the shared tier, the measured default."""
+def test_default_cap_is_an_eighth_of_the_shared_tier() -> None:
+    """Unset GUILD_SHARED_LEASES_MAX: an eighth of the shared tier, the measured default."""
     settings = load_settings(_env_file=None)
     shared = settings.connection_budget().shared_tier
     limits = settings.fair_share_limits()
-    assert limits.max_shared_leases == shared // 4
+    assert limits.max_shared_leases == max(1, shared // 8) == 2
     assert limits.wait_seconds == settings.guild_lease_wait_seconds
 
 
