@@ -32,6 +32,25 @@ T = TypeVar("T")
 
 #: The command kinds with cooldowns, and which commands use them.
 KINDS = ("tag_create", "note_add", "xp")
+#: How often a mapping drops the buckets of users (guilds) whose window has passed.
+SWEEP_EVERY_S = 10.0
+
+
+class _SweptMapping(DynamicCooldownMapping):
+    """disnake's mapping, but sweeping expired buckets every few seconds instead of per use.
+
+    disnake scans every bucket on each ``get_bucket``; with a bucket per user of every guild
+    that scan cost ~0.3 ms per command in ``python -m bench fairness``. Swept every
+    ``SWEEP_EVERY_S`` instead, a bucket outlives its window by at most that long.
+    """
+
+    _next_sweep = 0.0
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        now = current or time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_EVERY_S
+            super()._verify_cache_integrity(now)
 
 
 class CommandLimits:
@@ -42,7 +61,7 @@ class CommandLimits:
         for kind in KINDS:
             for scope in (BucketType.user, BucketType.guild):
                 rate: Rate | None = getattr(settings, f"cooldown_{kind}_{scope.name}")
-                self._mappings[kind, scope] = DynamicCooldownMapping(_factory(rate), _key(scope))
+                self._mappings[kind, scope] = _SweptMapping(_factory(rate), _key(scope))
 
     def charge(self, kind: str, inter: CommandInter) -> None:
         """Count one use of a ``kind`` command; raise ``CommandOnCooldown`` if over a rate."""

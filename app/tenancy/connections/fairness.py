@@ -46,7 +46,7 @@ class FairShareLimits:
 
         Measured with ``python -m bench fairness`` (guild_db path, README "Measured"): with a
         cap of 2 the quiet guilds' p99 stayed within 1.02-1.10x of their p99 without the noisy
-        guild on a loaded machine; 4 ranged from 1.13x to 1.62x, and no cap gave 8.7-16x.
+        guild on a loaded machine; 4 ranged from 1.13x to 1.62x, and no cap gave 7.7-16x.
         """
         return cls(max(1, shared_tier // 8), wait_seconds, max_waiting)
 
