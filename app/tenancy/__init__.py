@@ -51,6 +51,7 @@ from app.tenancy.migrations.versions import (
 )
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.registry.bootstrap import open_tenancy
+from app.tenancy.registry.guild_cache import GuildCache, GuildCaches
 from app.tenancy.registry.operator_input import (
     REASON_MAX,
     InvalidOperatorInput,
@@ -80,6 +81,8 @@ __all__ = [
     "TENANT_APP",
     "ConnectionBudget",
     "ForgetReport",
+    "GuildCache",
+    "GuildCaches",
     "InvalidGuildId",
     "InvalidOperatorInput",
     "InvalidUntil",
