@@ -20,8 +20,8 @@ import disnake
 from disnake.ext import commands
 
 from app.bot_shards import PendingShards, event_shard, shards_status
-from app.cogs._common import CommandInter
-from app.i18n import UserFacingError, localization_store, translate
+from app.cogs._common import CommandInter, tr
+from app.i18n import UserFacingError, localization_store
 from app.log import guild_context, shard_context
 from app.settings import Settings
 from app.sharding import format_shard_ids
@@ -234,7 +234,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         if isinstance(exception, commands.CommandInvokeError):
             error = exception.original
         key, params = self.explain(interaction, error)
-        await self.send_error(interaction, translate(interaction.locale, key, **params))
+        await self.send_error(interaction, tr(interaction, key, **params))
 
     def explain(self, inter: CommandInter, error: BaseException) -> Reply:
         """The reply key and parameters for ``error``; logs the ones that need an operator."""

@@ -21,9 +21,12 @@ from typing import Any
 import disnake
 from disnake.ext import commands
 
+from app.cogs import _guild_settings as guild_settings
 from app.cogs._common import GuildInter, reply, tr
 from app.cogs.ranks import _store as ranks
+from app.cogs.ranks._announce import announce, levelled_up
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
+from app.cogs.ranks._roles import reward_level_up
 from app.i18n import localized
 from app.log import guild_context
 from app.tenancy import TenancyError, guild_db, is_database_unavailable
@@ -39,6 +42,15 @@ def member_option() -> Any:
         None,
         name=localized("OPTION_RANK_MEMBER_NAME"),
         description=localized("OPTION_RANK_MEMBER_DESCRIPTION"),
+    )
+
+
+def counted_in(config: guild_settings.GuildConfig, message: disnake.Message) -> bool:
+    """Whether the guild counts messages where ``message`` was posted (a thread counts as
+    its parent channel)."""
+    parent = getattr(message.channel, "parent_id", None)
+    return config.counts_messages_in(message.channel.id) and (
+        parent is None or config.counts_messages_in(parent)
     )
 
 
@@ -60,13 +72,15 @@ class Ranks(commands.Cog):
             try:
                 async with guild_db(message.guild.id):
                     # Inside the binding: a disabled guild is refused before any query.
+                    # The settings come from this process's cache: no round trip per message.
+                    config = await guild_settings.current(message.guild.id)
+                    if not counted_in(config, message):
+                        return
                     if await ranks.is_opted_out(message.author.id):
                         return
-                    await ranks.record_message(
-                        message.author.id,
-                        gain=self.rng.randint(GAIN_MIN, GAIN_MAX),
-                        now=datetime.now(UTC),
-                        cooldown=self.cooldown,
+                    gain = self.rng.randint(GAIN_MIN, GAIN_MAX)
+                    total = await ranks.record_message(
+                        message.author.id, gain=gain, now=datetime.now(UTC), cooldown=self.cooldown
                     )
             except TenancyError:
                 return  # disabled, expired, left or not set up: nothing is counted
@@ -82,6 +96,11 @@ class Ranks(commands.Cog):
                     )
                     return
                 log.exception("counting a message from user %s failed", message.author.id)
+                return
+            level = None if total is None else levelled_up(total, gain)
+            if level is not None:
+                await announce(config, message, level)
+                await reward_level_up(message, level)
 
     @commands.slash_command(name=localized("RANK_NAME"), description=localized("RANK_DESCRIPTION"))
     async def rank(

@@ -7,6 +7,7 @@ from typing import Any
 
 from disnake.ext import commands
 
+from app.cogs import _guild_settings as guild_settings
 from app.cogs._common import CommandInter, GuildInter, reply, shown, tr
 from app.cogs.tags import _store as tags
 from app.cogs.tags._rules import check_content, check_name
@@ -67,6 +68,17 @@ def ensure_may_change(inter: GuildInter, tag: Tag) -> None:
         raise UserFacingError("tag.not_yours", name=shown(tag.name))
 
 
+def ensure_may_create(inter: GuildInter, config: guild_settings.GuildConfig) -> None:
+    """With a tag-creator role set (``/config tag-role``), only its members (and members
+    with Manage Server) may create tags."""
+    role_id = config.tag_creator_role_id
+    if role_id is None or inter.permissions.manage_guild:
+        return
+    roles = getattr(inter.author, "roles", [])
+    if not any(role.id == role_id for role in roles):
+        raise UserFacingError("tag.creator_role", role=f"<@&{role_id}>")
+
+
 class Tags(commands.Cog):
     """Create, show, edit, delete and list tags."""
 
@@ -89,6 +101,7 @@ class Tags(commands.Cog):
         """Create a tag under a name nobody used yet."""
         name, content = check_name(name), check_content(content)
         async with guild_db(inter.guild_id):
+            ensure_may_create(inter, await guild_settings.current(inter.guild_id))
             created = await tags.create(name, content, author_id=inter.author.id)
         if created is None:
             raise UserFacingError("tag.exists", name=shown(name))
