@@ -6,7 +6,13 @@ import unicodedata
 from typing import Any, TypeAlias
 
 import disnake
-from disnake.interactions import ApplicationCommandInteraction, GuildCommandInteraction, Interaction
+from disnake.interactions import (
+    ApplicationCommandInteraction,
+    GuildCommandInteraction,
+    Interaction,
+    MessageInteraction,
+    ModalInteraction,
+)
 
 from app.cogs._guild_settings import cached
 from app.i18n import translate
@@ -17,6 +23,8 @@ from app.i18n import translate
 GuildInter: TypeAlias = GuildCommandInteraction[Any]
 CommandInter: TypeAlias = ApplicationCommandInteraction[Any]
 AnyInter: TypeAlias = Interaction[Any]
+ClickInter: TypeAlias = MessageInteraction[Any]
+ModalInter: TypeAlias = ModalInteraction[Any]
 
 
 def reply_locale(inter: AnyInter) -> disnake.Locale | str:

@@ -1,4 +1,4 @@
-"""XP from chatting, /rank and /leaderboard.
+"""XP from chatting, and /rank (/leaderboard is in :mod:`app.cogs.ranks._board`).
 
 Every message a member posts in a guild counts (``message_count``); at most one a minute
 also earns 15 to 25 XP. Bots, webhooks and users who ran ``/privacy opt-out`` are ignored, and
@@ -22,7 +22,7 @@ import disnake
 from disnake.ext import commands
 
 from app.cogs import _guild_settings as guild_settings
-from app.cogs._common import GuildInter, reply, tr
+from app.cogs._common import GuildInter, reply
 from app.cogs.ranks import _store as ranks
 from app.cogs.ranks._announce import announce, levelled_up
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
@@ -32,8 +32,6 @@ from app.log import guild_context
 from app.tenancy import TenancyError, guild_db, is_database_unavailable
 
 log = logging.getLogger(__name__)
-
-LEADERBOARD_SIZE = 10
 
 
 def member_option() -> Any:
@@ -128,26 +126,3 @@ class Ranks(commands.Cog):
             position=found.position,
             messages=found.message_count,
         )
-
-    @commands.slash_command(
-        name=localized("LEADERBOARD_NAME"), description=localized("LEADERBOARD_DESCRIPTION")
-    )
-    async def leaderboard(self, inter: GuildInter) -> None:
-        """Show the members with the most XP."""
-        async with guild_db(inter.guild_id):
-            best = await ranks.top(LEADERBOARD_SIZE)
-        if not best:
-            await reply(inter, "leaderboard.empty", ephemeral=False)
-            return
-        lines = [
-            tr(
-                inter,
-                "leaderboard.line",
-                position=s.position,
-                member=f"<@{s.user_id}>",
-                level=s.level,
-                xp=s.xp,
-            )
-            for s in best
-        ]
-        await reply(inter, "leaderboard.show", ephemeral=False, lines="\n".join(lines))
