@@ -131,3 +131,26 @@ class RoleReward(Model):
     class Meta:
         table = "role_reward"
         app = "tenant"
+
+
+class TagAlias(Model):
+    """Another name for a tag (``/tag alias``); tag names and aliases share one namespace."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=TAG_NAME_MAX)
+    #: casefold(name), unique like Tag.name_key
+    name_key = fields.CharField(max_length=TAG_NAME_MAX * 3, unique=True)
+    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
+        "tenant.Tag", related_name="aliases", on_delete=fields.CASCADE
+    )
+    tag_id: int
+    author_id = fields.BigIntField(db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    user_data: ClassVar[UserDataPolicy] = UserDataPolicy(
+        anonymize=("author_id",), reason="an alias is guild knowledge; only the authorship goes"
+    )
+
+    class Meta:
+        table = "tag_alias"
+        app = "tenant"
