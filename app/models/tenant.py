@@ -71,6 +71,8 @@ class Note(Model):
     author_id = fields.BigIntField(db_index=True)
     content = fields.CharField(max_length=NOTE_CONTENT_MAX)
     created_at = fields.DatetimeField(auto_now_add=True)
+    #: when ``/note edit`` last changed the content (None: never)
+    edited_at = fields.DatetimeField(null=True)
 
     user_data: ClassVar[UserDataPolicy] = UserDataPolicy(
         delete_where=("target_user_id",),

@@ -66,7 +66,10 @@ async def test_bot_uses_only_non_privileged_intents_and_global_commands(tenancy:
         intents = fake.gateway.intents
     assert intents == (1 << 0) | (1 << 9)  # GUILDS | GUILD_MESSAGES
     names = {c["name"] for c in fake.registered_commands[None]}
-    assert names == {"tenant", "tag", "note", "rank", "leaderboard", "privacy", "config", "xp"}
+    assert names == {
+        *("tenant", "tag", "note", "rank", "leaderboard", "privacy", "config", "xp"),
+        "Add note",  # the member context menu
+    }
     assert set(fake.registered_commands) == {None}
 
 

@@ -63,8 +63,3 @@ async def search(query: str, limit: int) -> tuple[list[Tag], int]:
         Q(name_key__contains=key) | Q(content__icontains=query) | Q(id__in=aliased)
     )
     return await matching.order_by("name_key").limit(limit), await matching.count()
-
-
-async def page(offset: int, limit: int) -> tuple[list[Tag], int]:
-    """``limit`` tags alphabetically from ``offset`` on, and how many there are in all."""
-    return await Tag.all().order_by("name_key").offset(offset).limit(limit), await Tag.all().count()

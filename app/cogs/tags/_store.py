@@ -60,7 +60,7 @@ async def names_starting_with(prefix: str, limit: int = AUTOCOMPLETE_LIMIT) -> l
     return [str(name) for name in names]
 
 
-async def listing(limit: int) -> tuple[list[Tag], int]:
-    """The first ``limit`` tags alphabetically, and how many there are in all."""
-    tags = await Tag.all().order_by("name_key").limit(limit)
+async def listing(limit: int, offset: int = 0) -> tuple[list[Tag], int]:
+    """``limit`` tags alphabetically from ``offset`` on, and how many there are in all."""
+    tags = await Tag.all().order_by("name_key").offset(offset).limit(limit)
     return tags, await Tag.all().count()

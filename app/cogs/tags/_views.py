@@ -8,7 +8,7 @@ import disnake
 
 from app.cogs import _paging as paging
 from app.cogs._common import AnyInter, shown, tr
-from app.cogs.tags import _alias_store as aliases
+from app.cogs.tags import _store as tags
 from app.models.privacy import GHOST_USER_ID
 from app.models.tenant import Tag
 from app.tenancy import guild_db
@@ -47,10 +47,10 @@ def names_text(inter: AnyInter, found: list[Tag], total: int) -> str:
 async def list_page(inter: AnyInter, guild_id: int, page: int) -> dict[str, Any]:
     """The /tag list message showing ``page`` (clamped to the pages there are now)."""
     async with guild_db(guild_id):
-        found, total = await aliases.page(page * PAGE_SIZE, PAGE_SIZE)
+        found, total = await tags.listing(PAGE_SIZE, page * PAGE_SIZE)
         if not found and total:  # tags were deleted under a click: show the last page
             page = paging.clamp(page, total, PAGE_SIZE)
-            found, total = await aliases.page(page * PAGE_SIZE, PAGE_SIZE)
+            found, total = await tags.listing(PAGE_SIZE, page * PAGE_SIZE)
     if not found:
         return {"content": tr(inter, "tag.list_empty"), "components": []}
     text = tr(inter, "tag.list", count=total, names=names_text(inter, found, len(found)))
