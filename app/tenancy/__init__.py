@@ -28,6 +28,7 @@ from app.tenancy.errors import (
     TenantNotFound,
     TenantUnavailable,
 )
+from app.tenancy.guild_data.access import user_rows_in_bound_guild
 from app.tenancy.guild_data.export import export_guild
 from app.tenancy.guild_data.forget import DEFAULT_JOBS as FORGET_DEFAULT_JOBS
 from app.tenancy.guild_data.forget import ForgetReport, forget_user_everywhere, parse_user_id
@@ -130,5 +131,6 @@ __all__ = [
     "schema_for",
     "schema_size",
     "tenant_head_ddl",
+    "user_rows_in_bound_guild",
     "verify_schemas",
 ]
