@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.models.shared import User
 from app.models.tenant import Member, RoleReward
 from tests.bot.conftest import ALICE, MOD, World, eventually
 from tests.e2e.fakediscord import MANAGE_GUILD, FakeDiscordError, FakeGuild
@@ -110,6 +111,17 @@ async def test_xp_give_sets_the_level_and_gives_earned_roles(
     assert roles_of(guild, ALICE) == [regular.id]
     more = await moderator(world, guild, "xp", "give", member=ALICE, amount=10)
     assert more.content == f"Gave 10 XP to <@{ALICE}>: now level **2** with **310** XP."
+
+
+async def test_xp_give_refuses_a_member_who_opted_out(world: World, guild: FakeGuild) -> None:
+    """A member who turned tracking off gets no XP row, even from a moderator."""
+    user_id = 600_000_000_000_000_417  # this test's own: the opt-out is shared by all guilds
+    await User.create(user_id=user_id, tracking_opt_out=True)
+    refused = await moderator(world, guild, "xp", "give", member=user_id, amount=10)
+    assert refused.content == (
+        f"<@{user_id}> turned XP tracking off (/privacy opt-out), so they cannot be given XP."
+    )
+    assert await world.rows(guild, lambda: Member.get_or_none(user_id=user_id)) is None
 
 
 async def test_xp_give_refuses_amounts_out_of_range(world: World, guild: FakeGuild) -> None:

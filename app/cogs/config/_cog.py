@@ -16,10 +16,10 @@ from disnake.ext import commands
 from app.cogs import _guild_settings as settings
 from app.cogs import _rewards as rewards
 from app.cogs._common import CommandInter, GuildInter, reply, tr
+from app.cogs._reward_roles import role_problem
 from app.cogs._templates import LEVEL_UP_PLACEHOLDERS, check_template
 from app.cogs.config._helpers import answer, cache_settings, choices, option
 from app.cogs.config._show import describe
-from app.cogs.ranks._roles import role_problem
 from app.i18n import UserFacingError, localized
 from app.models.tenant import LEVEL_UP_TEMPLATE_MAX
 from app.tenancy import guild_db

@@ -23,10 +23,10 @@ from disnake.ext import commands
 
 from app.cogs import _guild_settings as guild_settings
 from app.cogs._common import GuildInter, reply
+from app.cogs._reward_roles import reward_level_up
 from app.cogs.ranks import _store as ranks
 from app.cogs.ranks._announce import announce, levelled_up
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
-from app.cogs.ranks._roles import reward_level_up
 from app.i18n import localized
 from app.log import guild_context
 from app.tenancy import TenancyError, guild_db, is_database_unavailable

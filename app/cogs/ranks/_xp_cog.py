@@ -10,9 +10,10 @@ from disnake.ext import commands
 
 from app.cogs import _rewards as rewards
 from app.cogs._common import GuildInter, reply, tr
+from app.cogs._reward_roles import SyncResult, sync_member
 from app.cogs.ranks import _admin_store as admin
-from app.cogs.ranks._roles import SyncResult, sync_member
-from app.i18n import localized
+from app.cogs.ranks import _store as ranks
+from app.i18n import UserFacingError, localized
 from app.tenancy import guild_db
 
 
@@ -80,6 +81,9 @@ class XpAdmin(commands.Cog):
     ) -> None:
         """Add XP to a member; reward roles of the levels reached are given."""
         async with guild_db(inter.guild_id):
+            if await ranks.is_opted_out(member.id):
+                # They asked not to be tracked: no row is made for them, even by a moderator.
+                raise UserFacingError("xp.opted_out", member=member.mention)
             found = await admin.give(member.id, amount)
             rules = await rewards.rewards()
         result = await sync_member(member, found.level, rules, remove_above=False)
