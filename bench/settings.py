@@ -15,18 +15,16 @@ import time
 import asyncpg
 
 from app.cogs import _guild_settings as guild_settings
-from app.tenancy import guild_db
-from app.tenancy.config import SHARED_ALIAS
-from app.tenancy.guild_cache import CHANNEL, change_payload, guild_cache
-from app.tenancy.migrator import migrate_shared
-from app.tenancy.runtime import Tenancy
+from app.tenancy import SHARED_ALIAS, Tenancy, current_tenancy, guild_db
+from app.tenancy.migrations.applier import migrate_shared
+from app.tenancy.registry.guild_cache import change_notice
 from bench._support import describe_ms, scratch_database
 
 GUILD = 10**17
 
 
 async def _reads(reads: int, *, cached: bool) -> list[float]:
-    cache = guild_cache(guild_settings.KIND)
+    cache = current_tenancy().guild_caches.kind(guild_settings.KIND)
     samples = []
     for _ in range(reads):
         if not cached:
@@ -39,7 +37,7 @@ async def _reads(reads: int, *, cached: bool) -> list[float]:
 
 
 async def _propagation(dsn: str, changes: int) -> list[float]:
-    cache = guild_cache(guild_settings.KIND)
+    cache = current_tenancy().guild_caches.kind(guild_settings.KIND)
     other = await asyncpg.connect(dsn)  # stands for another bot process or the CLI
     samples = []
     try:
@@ -47,9 +45,7 @@ async def _propagation(dsn: str, changes: int) -> list[float]:
             async with guild_db(GUILD):
                 await guild_settings.current(GUILD)  # cached again
             start = time.perf_counter()
-            await other.execute(
-                "SELECT pg_notify($1, $2)", CHANNEL, change_payload("settings", GUILD)
-            )
+            await other.execute("SELECT pg_notify($1, $2)", *change_notice(GUILD))
             for _ in range(50_000):  # at most ~10 s, then the sample shows it
                 if cache.peek(GUILD) is None:
                     break

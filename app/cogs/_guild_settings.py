@@ -2,7 +2,7 @@
 
 The XP path reads them on every message, so a read costs no round trip once the guild's
 settings are cached; ``/config`` changes them through :func:`update` (and friends), which
-announce the change so every process drops its copy (:mod:`app.tenancy.guild_cache`).
+announce the change so every process drops its copy (:mod:`app.tenancy.registry.guild_cache`).
 Loading and changing run inside ``async with guild_db(guild_id):``.
 """
 
@@ -14,8 +14,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from app.models.tenant import GuildSettings, NoXpChannel
-from app.tenancy.config import TENANT_ALIAS
-from app.tenancy.guild_cache import GuildCache, announce_change, guild_cache
+from app.tenancy import TENANT_ALIAS, GuildCache, current_tenancy
 
 #: The cache kind (and NOTIFY payload prefix) of guild settings.
 KIND = "settings"
@@ -43,7 +42,7 @@ class GuildConfig:
 
 
 def _cache() -> GuildCache[GuildConfig]:
-    return guild_cache(KIND)
+    return current_tenancy().guild_caches.kind(KIND)
 
 
 async def _load() -> GuildConfig:
@@ -80,7 +79,7 @@ async def update(guild_id: int, **changes: Any) -> GuildConfig:
             # get_or_create settles that race (in a savepoint) before the update applies.
             await GuildSettings.get_or_create(id=ROW_ID, using_db=conn)
             await GuildSettings.filter(id=ROW_ID).using_db(conn).update(**changes)
-        await announce_change(conn, KIND, guild_id)
+        await current_tenancy().guild_caches.announce_change(conn, guild_id)
     return await current(guild_id)
 
 
@@ -92,5 +91,5 @@ async def set_no_xp_channel(guild_id: int, channel_id: int, *, no_xp: bool) -> b
         else:
             changed = bool(await NoXpChannel.filter(channel_id=channel_id).using_db(conn).delete())
         if changed:
-            await announce_change(conn, KIND, guild_id)
+            await current_tenancy().guild_caches.announce_change(conn, guild_id)
     return changed

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from app.models.tenant import RoleReward
-from app.tenancy.config import TENANT_ALIAS
+from app.tenancy import TENANT_ALIAS
 
 #: Levels a reward may be set at (level 1000 takes about 1.7 billion XP).
 LEVEL_MIN, LEVEL_MAX = 1, 1000

@@ -19,7 +19,13 @@ The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 
 from app.tenancy.connections.binding import guild_db
 from app.tenancy.connections.budget import FIXED_CONNECTIONS, ConnectionBudget
-from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.config import (
+    SHARED_ALIAS,
+    SHARED_APP,
+    TENANT_ALIAS,
+    TENANT_APP,
+    ServerAddress,
+)
 from app.tenancy.connections.outage import is_database_unavailable
 from app.tenancy.errors import (
     InvalidGuildId,
@@ -79,6 +85,7 @@ __all__ = [
     "REASON_MAX",
     "SHARED_ALIAS",
     "SHARED_APP",
+    "TENANT_ALIAS",
     "TENANT_APP",
     "ConnectionBudget",
     "ForgetReport",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.models.tenant import Member
+from bench.fakediscord import MANAGE_GUILD, FakeDiscordError, FakeGuild
+from bench.fakediscord.roles import create_role
 from tests.bot.conftest import ALICE, BOB, MOD, World, eventually
-from tests.e2e.fakediscord import MANAGE_GUILD, FakeDiscordError, FakeGuild
-from tests.e2e.fakediscord.roles import create_role
 
 pytestmark = pytest.mark.e2e
 

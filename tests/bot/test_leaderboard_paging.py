@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.models.tenant import Member
+from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, BOB, World
-from tests.e2e.fakediscord import FakeGuild
 
 pytestmark = pytest.mark.e2e
 

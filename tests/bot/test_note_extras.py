@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from app.models.tenant import Note
+from bench.fakediscord import MODERATE_MEMBERS, FakeDiscordError, FakeGuild
+from bench.fakediscord.context_menu import user_command
+from bench.fakediscord.roles import create_role
 from tests.bot.conftest import ALICE, BOB, MOD, World
-from tests.e2e.fakediscord import MODERATE_MEMBERS, FakeDiscordError, FakeGuild
-from tests.e2e.fakediscord.context_menu import user_command
-from tests.e2e.fakediscord.roles import create_role
 
 pytestmark = pytest.mark.e2e
 

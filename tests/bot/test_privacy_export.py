@@ -10,8 +10,8 @@ import pytest
 
 from app.models.shared import User
 from app.models.tenant import Member, Note, Tag, TagAlias
+from bench.fakediscord import FakeGuild
 from tests.bot.conftest import ALICE, BOB, World
-from tests.e2e.fakediscord import FakeGuild
 
 pytestmark = pytest.mark.e2e
 

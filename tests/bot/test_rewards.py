@@ -7,14 +7,14 @@ import pytest
 
 from app.models.shared import User
 from app.models.tenant import Member, RoleReward
-from tests.bot.conftest import ALICE, MOD, World, eventually
-from tests.e2e.fakediscord import MANAGE_GUILD, FakeDiscordError, FakeGuild
-from tests.e2e.fakediscord.roles import (
+from bench.fakediscord import MANAGE_GUILD, FakeDiscordError, FakeGuild
+from bench.fakediscord.roles import (
     bot_role,
     create_role,
     delete_role,
     set_role_permissions,
 )
+from tests.bot.conftest import ALICE, MOD, World, eventually
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ import pytest
 
 from app.models.privacy import GHOST_USER_ID
 from app.models.tenant import TagAlias
+from bench.fakediscord import MANAGE_GUILD, FakeGuild
+from bench.fakediscord.roles import create_role
 from tests.bot.conftest import ALICE, BOB, MOD, World
-from tests.e2e.fakediscord import MANAGE_GUILD, FakeGuild
-from tests.e2e.fakediscord.roles import create_role
 
 pytestmark = pytest.mark.e2e
 

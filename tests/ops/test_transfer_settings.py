@@ -10,9 +10,7 @@ import json
 from app.cogs import _guild_settings as guild_settings
 from app.cogs import _rewards as rewards
 from app.models.tenant import Tag, TagAlias
-from app.tenancy import guild_db
-from app.tenancy.guild_cache import guild_cache
-from app.tenancy.transfer import export_guild, import_guild
+from app.tenancy import current_tenancy, export_guild, guild_db, import_guild
 
 
 async def _export(guild_id: int) -> str:
@@ -54,7 +52,7 @@ async def test_an_import_drops_the_guilds_cached_settings(tenancy, provisioned) 
     async with guild_db(target):
         assert (await guild_settings.current(target)).language is None  # now cached
     await import_guild(target, io.StringIO(await _export(source)), replace=True)
-    cache = guild_cache(guild_settings.KIND)
+    cache = current_tenancy().guild_caches.kind(guild_settings.KIND)
     for _ in range(100):  # the listener hears the NOTIFY sent at commit
         if cache.peek(target) is None:
             break

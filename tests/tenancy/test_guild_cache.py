@@ -11,10 +11,9 @@ from tortoise.transactions import in_transaction
 
 from app.cogs import _guild_settings as guild_settings
 from app.models.tenant import GuildSettings
-from app.tenancy import guild_db
-from app.tenancy.config import TENANT_ALIAS
-from app.tenancy.guild_cache import CHANNEL, GuildCache, announce_change, guild_cache
-from app.tenancy.listener import CHANNEL as STATUS_CHANNEL
+from app.tenancy import TENANT_ALIAS, GuildCache, current_tenancy, guild_db
+from app.tenancy.registry.guild_cache import CHANNEL
+from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
 
 #: The most a change may take to reach this process once it is committed.
 WITHIN = 1.0
@@ -27,6 +26,10 @@ async def _within(probe: Callable[[], bool], seconds: float = WITHIN) -> bool:
             return True
         await asyncio.sleep(0.01)
     return probe()
+
+
+def _settings_cache() -> GuildCache[guild_settings.GuildConfig]:
+    return current_tenancy().guild_caches.kind(guild_settings.KIND)
 
 
 async def _dropped(cache: GuildCache[object], guild_id: int) -> bool:
@@ -49,7 +52,7 @@ async def admin(database) -> asyncpg.Connection:
 async def test_settings_are_read_once_then_from_memory(tenancy, provisioned) -> None:
     """The first read loads the guild's settings; later reads make no query."""
     guild = await provisioned()
-    cache = guild_cache(guild_settings.KIND)
+    cache = _settings_cache()
     first = await _loaded(guild)
     misses = cache.misses
     for _ in range(5):
@@ -69,8 +72,8 @@ async def test_a_change_announced_by_another_process_drops_the_copy_within_a_sec
             f'INSERT INTO "{schema}".guild_settings (id, xp_enabled, updated_at) '
             "VALUES (1, false, now())"
         )
-        await admin.execute("SELECT pg_notify($1, $2)", CHANNEL, f"settings:{guild}")
-    assert await _dropped(guild_cache(guild_settings.KIND), guild)
+        await admin.execute("SELECT pg_notify($1, $2)", CHANNEL, str(guild))
+    assert await _dropped(_settings_cache(), guild)
     assert not (await _loaded(guild)).xp_enabled
 
 
@@ -82,7 +85,7 @@ async def test_a_status_change_drops_every_cached_value_of_the_guild(
     await _loaded(guild)
     await _loaded(other)
     await admin.execute("SELECT pg_notify($1, $2)", STATUS_CHANNEL, str(guild))
-    cache = guild_cache(guild_settings.KIND)
+    cache = _settings_cache()
     assert await _dropped(cache, guild)
     assert cache.peek(other) is not None
 
@@ -123,9 +126,9 @@ async def test_announce_is_heard_only_when_the_change_commits(tenancy, provision
     with pytest.raises(RuntimeError):
         async with guild_db(guild), in_transaction(TENANT_ALIAS) as conn:
             await GuildSettings.create(id=1, using_db=conn)
-            await announce_change(conn, "settings", guild)
+            await current_tenancy().guild_caches.announce_change(conn, guild)
             raise RuntimeError("rolled back")
     async with guild_db(guild):
         await guild_settings.update(guild, xp_enabled=False)
     assert await _within(lambda: bool(heard))
-    assert heard == [f"settings:{guild}"]
+    assert heard == [str(guild)]

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from app.cogs.ranks._levels import level_for
 from app.models.tenant import Member
-from app.tenancy.config import TENANT_ALIAS
+from app.tenancy import TENANT_ALIAS
 
 #: The most XP one /xp give adds (a member at level 100 holds about 2.2 million XP).
 GIVE_MAX = 1_000_000
