@@ -7,11 +7,13 @@ restart, and always shows the data as it is now (a page past the end shows the l
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import disnake
 
-from app.cogs._common import AnyInter, tr
+from app.cogs._common import AnyInter, ClickInter, tr
 
 PREFIX = "gh"
 
@@ -71,3 +73,15 @@ def buttons(
             label="▶", custom_id=custom_id(kind, page + 1, argument), disabled=page >= pages - 1
         ),
     ]
+
+
+Render = Callable[[ClickInter, int, int], Awaitable[dict[str, Any]]]
+
+
+async def turn(inter: ClickInter, kind: str, render: Render) -> None:
+    """If ``inter`` is a click on a paging button of ``kind``, show the page it asks for in
+    place: ``render(inter, guild_id, page)`` gives the message."""
+    request = parse(inter.data.custom_id, kind)
+    if request is None or inter.guild_id is None:
+        return
+    await inter.response.edit_message(**await render(inter, inter.guild_id, request.page))

@@ -53,7 +53,4 @@ class Leaderboard(commands.Cog):
     @commands.Cog.listener("on_button_click")
     async def turn_page(self, inter: ClickInter) -> None:
         """A click on ◀ or ▶ under a leaderboard: show that page in place."""
-        request = paging.parse(inter.data.custom_id, KIND)
-        if request is None or inter.guild_id is None:
-            return
-        await inter.response.edit_message(**await render(inter, inter.guild_id, request.page))
+        await paging.turn(inter, KIND, render)

@@ -103,10 +103,7 @@ class Tags(commands.Cog):
     @commands.Cog.listener("on_button_click")
     async def turn_page(self, inter: ClickInter) -> None:
         """A click on ◀ or ▶ under /tag list: show that page in place."""
-        request = paging.parse(inter.data.custom_id, LIST_KIND)
-        if request is None or inter.guild_id is None:
-            return
-        await inter.response.edit_message(**await list_page(inter, inter.guild_id, request.page))
+        await paging.turn(inter, LIST_KIND, list_page)
 
     @tag.sub_command(
         name=localized("TAG_ALIAS_NAME"), description=localized("TAG_ALIAS_DESCRIPTION")
