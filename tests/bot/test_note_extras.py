@@ -164,3 +164,32 @@ async def test_add_note_in_a_disabled_guild_says_so(world: World, moderated: Fak
     )
     await world.tenancy.enable(moderated.id)
     assert await world.rows(moderated, lambda: Note.filter(target_user_id=BOB)) == []
+
+
+async def test_paging_after_every_note_was_removed_says_none(
+    world: World, guild: FakeGuild
+) -> None:
+    """A page button pressed after the member's notes were all removed says there are none."""
+    for i in range(5):
+        await note(world, guild, "add", member=BOB, content=f"n{i}")
+    listed = await note(world, guild, "list", member=BOB)
+    await world.rows(guild, lambda: Note.filter(target_user_id=BOB).delete())
+    after = await world.fake.click(
+        guild.id, MOD, listed.message, button(listed, "▶")["custom_id"], wait_for_result=True
+    )
+    assert after.content == f"There are no notes about <@{BOB}>."
+    assert after.embeds == [] and after.components == []
+
+
+async def test_note_edit_and_menu_speak_french(world: World, moderated: FakeGuild) -> None:
+    """A French moderator reads /note edit's reply and the modal in French."""
+    added = await note(world, moderated, "add", member=ALICE, content="x")
+    note_id = int(added.content.split("#")[1].split()[0])
+    edited = await note(world, moderated, "edit", locale="fr", note_id=note_id, content="y")
+    assert edited.content == f"Note n° {note_id} modifiée."
+    opened = await user_command(
+        world.fake, moderated.id, MOD, "Add note", ALICE, locale="fr",
+        permissions=MODERATE_MEMBERS,
+    )  # fmt: skip
+    assert opened.modal is not None
+    assert opened.modal["title"].startswith("Note sur ")

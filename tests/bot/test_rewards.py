@@ -124,6 +124,16 @@ async def test_xp_give_refuses_a_member_who_opted_out(world: World, guild: FakeG
     assert await world.rows(guild, lambda: Member.get_or_none(user_id=user_id)) is None
 
 
+async def test_reward_levels_out_of_range_are_refused_by_discord(
+    world: World, guild: FakeGuild
+) -> None:
+    """Levels 0 and 1001 are outside the option's bounds: Discord itself refuses them."""
+    role = await create_role(world.fake, guild.id, "Regular")
+    for level in (0, 1001):
+        with pytest.raises(FakeDiscordError, match="outside"):
+            await moderator(world, guild, "config", "reward add", level=level, role=role.id)
+
+
 async def test_xp_give_refuses_amounts_out_of_range(world: World, guild: FakeGuild) -> None:
     """Discord itself refuses 0 or more than a million XP (the option's bounds)."""
     with pytest.raises(FakeDiscordError, match="outside"):

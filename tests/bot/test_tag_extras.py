@@ -83,6 +83,13 @@ async def test_tag_info_shows_author_uses_date_and_aliases(world: World, guild: 
     ]
 
 
+async def test_tag_info_of_a_missing_tag_says_so(world: World, guild: FakeGuild) -> None:
+    """/tag info for a name that is neither a tag nor an alias answers one line."""
+    missing = await tag(world, guild, "info", name="nope")
+    assert missing.content == "There is no tag called **nope**."
+    assert missing.ephemeral
+
+
 async def test_forget_me_anonymizes_the_aliases_one_made(world: World, guild: FakeGuild) -> None:
     """/privacy forget-me keeps the aliases a member made, with "deleted user" as author."""
     await tag(world, guild, "create", name="Rules", content="x", user=BOB)
