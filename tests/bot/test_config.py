@@ -130,6 +130,21 @@ async def test_level_up_is_announced_in_the_members_channel_with_the_template(
     assert request.body["allowed_mentions"]["users"] == [ALICE]
 
 
+async def test_level_up_message_is_shown_and_built_in_restores_the_default(
+    world: World, guild: FakeGuild
+) -> None:
+    """/config show quotes the template as written; built-in goes back to the default text;
+    giving both is refused."""
+    await config(world, guild, "level-up", mode="same", message="**{member}** → {level}")
+    shown = await config(world, guild, "show")
+    assert "Level-up message: `**{member}** → {level}`" in (shown.content or "")
+    both = await config(world, guild, "level-up", mode="same", message="x", **{"built-in": True})
+    assert both.content == "Give either a message or built-in, not both."
+    await config(world, guild, "level-up", mode="same", **{"built-in": True})
+    shown = await config(world, guild, "show")
+    assert "Level-up message: the built-in message" in (shown.content or "")
+
+
 async def test_level_up_in_a_chosen_channel_uses_the_guild_language(
     world: World, roomy: FakeGuild
 ) -> None:

@@ -142,10 +142,14 @@ class Config(commands.Cog):
         mode: str = option("CONFIG_LEVEL_UP_MODE", choices=choices(LEVEL_UP_CHOICES)),
         channel: disnake.TextChannel | None = option("CONFIG_LEVEL_UP_CHANNEL", None),  # noqa: B008
         template: str | None = option("CONFIG_TEMPLATE", None),
+        builtin: bool = option("CONFIG_BUILTIN", False),
     ) -> None:
-        """Where level-ups are announced, and with which message (``{member}``, ``{level}``)."""
+        """Where level-ups are announced, and with which message (``{member}``, ``{level}``);
+        ``builtin`` goes back to the built-in message."""
         if mode == settings.LEVEL_UP_CHANNEL and channel is None:
             raise UserFacingError("config.level_up_needs_channel")
+        if builtin and template is not None:
+            raise UserFacingError("config.level_up_message_or_builtin")
         changes: dict[str, Any] = {
             "level_up_mode": mode,
             "level_up_channel_id": channel.id
@@ -156,6 +160,8 @@ class Config(commands.Cog):
             changes["level_up_template"] = check_template(
                 template, LEVEL_UP_PLACEHOLDERS, LEVEL_UP_TEMPLATE_MAX
             )
+        elif builtin:
+            changes["level_up_template"] = None
         async with guild_db(inter.guild_id):
             new = await settings.update(inter.guild_id, **changes)
         mention = channel.mention if channel is not None else ""

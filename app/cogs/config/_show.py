@@ -20,11 +20,12 @@ def describe(inter: AnyInter, config: GuildConfig) -> str:
         )
     else:
         level_up = tr(inter, "config.value_off")
-    template = (
-        f"`{shown(config.level_up_template)}`"
-        if config.level_up_template
-        else tr(inter, "config.value_template_default")
-    )
+    raw = config.level_up_template
+    if not raw:
+        template = tr(inter, "config.value_template_default")
+    else:
+        # As written, in a code span; one holding a backtick cannot be: escape it instead.
+        template = f"`{raw}`" if "`" not in raw else shown(raw)
     role = (
         f"<@&{config.tag_creator_role_id}>"
         if config.tag_creator_role_id
