@@ -226,6 +226,8 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
     async def on_error(self, event_method: str, *args: Any, **kwargs: Any) -> None:
         """A listener failed: a button or modal listener's caller gets the same short reply
         a slash command's would; anything else is logged with its traceback."""
+        # disnake passes the listener's arguments and leaves the exception in exc_info
+        # (docs/library-behaviour.md, "disnake: listener errors reach on_error").
         error = sys.exc_info()[1]
         inter = args[0] if args else None
         if error is not None and isinstance(inter, ComponentOrModal):
