@@ -38,7 +38,7 @@ async def answer(
     """Reply (ephemerally) in the language the settings just written say.
 
     Not through the cache: this process hears its own change announced a moment later and
-    drops the copy it just loaded, which would make the reply fall back to English.
+    drops the copy it just loaded, and the reply would fall back to the caller's language.
     """
     text = translate(config.language or inter.locale, key, **params)
     await inter.response.send_message(text, ephemeral=True)
