@@ -13,16 +13,18 @@ import importlib
 import logging
 import math
 import pkgutil
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import disnake
 from disnake.ext import commands
+from disnake.interactions import ApplicationCommandInteraction, MessageInteraction, ModalInteraction
 
 from app.bot_shards import PendingShards, event_shard, shards_status
-from app.cogs._common import CommandInter
+from app.cogs._common import AnyInter, CommandInter, tr
 from app.cogs._cooldowns import CommandLimits
-from app.i18n import UserFacingError, localization_store, translate
+from app.i18n import UserFacingError, localization_store
 from app.log import guild_context, shard_context
 from app.settings import Settings
 from app.sharding import format_shard_ids
@@ -41,6 +43,8 @@ FEATURES_PACKAGE = "app.cogs"
 
 Reply = tuple[str, dict[str, object]]
 T = TypeVar("T")
+#: Interactions answered by listeners (buttons, modals) rather than by commands.
+ComponentOrModal = (MessageInteraction, ModalInteraction)
 
 #: A join (or a shard's reconcile) that failed because the database was unreachable is
 #: retried after 1 s, 2 s, 4 s… then every minute.
@@ -224,7 +228,16 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         self.dispatch("tenant_left", guild.id)
 
     async def on_error(self, event_method: str, *args: Any, **kwargs: Any) -> None:
-        """A listener failed: log it with its traceback (disnake would only print it)."""
+        """A listener failed: a button or modal listener's caller gets the same short reply
+        a slash command's would; anything else is logged with its traceback."""
+        # disnake passes the listener's arguments and leaves the exception in exc_info
+        # (docs/library-behaviour.md, "disnake: listener errors reach on_error").
+        error = sys.exc_info()[1]
+        inter = args[0] if args else None
+        if error is not None and isinstance(inter, ComponentOrModal):
+            key, params = self.explain(inter, error)
+            await self.send_error(inter, tr(inter, key, **params))
+            return
         log.exception("unhandled error in %s", event_method)
 
     # --- the one error handler ------------------------------------------------------------
@@ -238,9 +251,9 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         if isinstance(exception, commands.CommandInvokeError):
             error = exception.original
         key, params = self.explain(interaction, error)
-        await self.send_error(interaction, translate(interaction.locale, key, **params))
+        await self.send_error(interaction, tr(interaction, key, **params))
 
-    def explain(self, inter: CommandInter, error: BaseException) -> Reply:
+    def explain(self, inter: AnyInter, error: BaseException) -> Reply:
         """The reply key and parameters for ``error``; logs the ones that need an operator."""
         if isinstance(error, UserFacingError):
             return error.key, error.params
@@ -264,7 +277,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             return "errors.guild_only", {}
         if isinstance(error, commands.CheckFailure):
             return "errors.not_allowed", {}
-        command = inter.application_command.qualified_name
+        command = what_was_used(inter)
         with guild_context(inter.guild_id):
             if is_database_unavailable(error):
                 log.warning("/%s: the database is unavailable: %r", command, error)
@@ -272,7 +285,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             log.error("/%s failed", command, exc_info=error)
         return "errors.unexpected", {}
 
-    async def send_error(self, inter: CommandInter, text: str) -> None:
+    async def send_error(self, inter: AnyInter, text: str) -> None:
         """Send ``text`` ephemerally, as the response or as a follow-up if one was sent."""
         try:
             if inter.response.is_done():
@@ -290,6 +303,15 @@ def cooldown_reply(error: commands.CommandOnCooldown) -> Reply:
     if error.type is commands.BucketType.guild:
         return "errors.cooldown_guild", {"seconds": seconds}
     return "errors.cooldown_user", {"seconds": seconds}
+
+
+def what_was_used(inter: AnyInter) -> str:
+    """For logs: the slash command, or the component / modal, an interaction came from."""
+    if isinstance(inter, ComponentOrModal):
+        return f"component {inter.data.custom_id}"
+    if isinstance(inter, ApplicationCommandInteraction):
+        return str(inter.application_command.qualified_name)
+    return "interaction"
 
 
 def tenant_unavailable_reply(error: TenantUnavailable) -> Reply:

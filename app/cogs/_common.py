@@ -6,8 +6,15 @@ import unicodedata
 from typing import Any, TypeAlias
 
 import disnake
-from disnake.interactions import ApplicationCommandInteraction, GuildCommandInteraction, Interaction
+from disnake.interactions import (
+    ApplicationCommandInteraction,
+    GuildCommandInteraction,
+    Interaction,
+    MessageInteraction,
+    ModalInteraction,
+)
 
+from app.cogs._guild_settings import cached
 from app.i18n import translate
 
 # disnake's interaction classes are generic in the bot type, and mypy cannot see them through
@@ -16,11 +23,25 @@ from app.i18n import translate
 GuildInter: TypeAlias = GuildCommandInteraction[Any]
 CommandInter: TypeAlias = ApplicationCommandInteraction[Any]
 AnyInter: TypeAlias = Interaction[Any]
+ClickInter: TypeAlias = MessageInteraction[Any]
+ModalInter: TypeAlias = ModalInteraction[Any]
+
+
+def reply_locale(inter: AnyInter) -> disnake.Locale | str:
+    """The language replies are written in: the guild's (``/config language``), else the
+    caller's. The guild's setting is read from this process's cache, which the config cog
+    fills before each command runs."""
+    if inter.guild_id is not None:
+        found = cached(inter.guild_id)
+        if found is not None and found.language:
+            return found.language
+    return inter.locale
 
 
 def tr(inter: AnyInter, key: str, /, **params: object) -> str:
-    """The reply text ``key`` in the language of the person who ran the command."""
-    return translate(inter.locale, key, **params)
+    """The reply text ``key`` in the language of the guild or of the person who ran the
+    command (:func:`reply_locale`)."""
+    return translate(reply_locale(inter), key, **params)
 
 
 async def reply(inter: AnyInter, key: str, /, *, ephemeral: bool = True, **params: object) -> None:

@@ -19,7 +19,13 @@ The PostgreSQL server itself (external or embedded) is :mod:`app.postgres`.
 
 from app.tenancy.connections.binding import guild_db
 from app.tenancy.connections.budget import FIXED_CONNECTIONS, ConnectionBudget
-from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP, ServerAddress
+from app.tenancy.connections.config import (
+    SHARED_ALIAS,
+    SHARED_APP,
+    TENANT_ALIAS,
+    TENANT_APP,
+    ServerAddress,
+)
 from app.tenancy.connections.fairness import FairShareLimits, GuildBusy
 from app.tenancy.connections.outage import is_database_unavailable
 from app.tenancy.errors import (
@@ -29,6 +35,7 @@ from app.tenancy.errors import (
     TenantNotFound,
     TenantUnavailable,
 )
+from app.tenancy.guild_data.access import user_rows_in_bound_guild
 from app.tenancy.guild_data.export import export_guild
 from app.tenancy.guild_data.forget import DEFAULT_JOBS as FORGET_DEFAULT_JOBS
 from app.tenancy.guild_data.forget import ForgetReport, forget_user_everywhere, parse_user_id
@@ -52,6 +59,7 @@ from app.tenancy.migrations.versions import (
 )
 from app.tenancy.naming import parse_guild_id, schema_for
 from app.tenancy.registry.bootstrap import open_tenancy
+from app.tenancy.registry.guild_cache import GuildCache, GuildCaches
 from app.tenancy.registry.operator_input import (
     REASON_MAX,
     InvalidOperatorInput,
@@ -78,11 +86,14 @@ __all__ = [
     "REASON_MAX",
     "SHARED_ALIAS",
     "SHARED_APP",
+    "TENANT_ALIAS",
     "TENANT_APP",
     "ConnectionBudget",
     "FairShareLimits",
     "ForgetReport",
     "GuildBusy",
+    "GuildCache",
+    "GuildCaches",
     "InvalidGuildId",
     "InvalidOperatorInput",
     "InvalidUntil",
@@ -130,5 +141,6 @@ __all__ = [
     "schema_for",
     "schema_size",
     "tenant_head_ddl",
+    "user_rows_in_bound_guild",
     "verify_schemas",
 ]

@@ -134,6 +134,9 @@ class RestAPI:
             ("PUT", "/guilds/{guild_id}/bans/{user_id}", self.ok_no_content),
             ("DELETE", "/guilds/{guild_id}/bans/{user_id}", self.ok_no_content),
         ]
+        from .roles import role_routes  # (roles.py builds on this module)
+
+        table += role_routes(self)
         for method, template, handler in table:
             self.routes.append((method, _compile(template), f"{method} {template}", handler))
 

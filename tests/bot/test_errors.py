@@ -27,7 +27,7 @@ async def test_unexpected_error_is_logged_with_guild_and_command_and_answered(
 ) -> None:
     """A bug gets a generic localized reply; the log has the guild, the command, the traceback."""
 
-    async def broken(limit: int) -> None:
+    async def broken(limit: int, offset: int = 0) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(tag_store, "listing", broken)

@@ -75,7 +75,7 @@ async def test_note_list_shows_a_members_notes_newest_first(world: World, guild:
     assert description.index("second") < description.index("first")
     assert "about bob" not in description
     assert f"by <@{MOD}>" in description
-    assert reply.embed["footer"]["text"] == "Showing 2 of 2, newest first"
+    assert reply.embed["footer"]["text"] == "Notes 1–2 of 2, newest first"
 
 
 async def test_note_list_for_a_member_without_notes_says_so(world: World, guild: FakeGuild) -> None:

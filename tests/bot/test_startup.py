@@ -66,13 +66,17 @@ async def test_bot_uses_only_non_privileged_intents_and_global_commands(tenancy:
         intents = fake.gateway.intents
     assert intents == (1 << 0) | (1 << 9)  # GUILDS | GUILD_MESSAGES
     names = {c["name"] for c in fake.registered_commands[None]}
-    assert names == {"tenant", "tag", "note", "rank", "leaderboard", "privacy"}
+    assert names == {
+        *("tenant", "tag", "note", "rank", "leaderboard", "privacy", "config", "xp"),
+        "Add note",  # the member context menu
+    }
     assert set(fake.registered_commands) == {None}
 
 
 def test_features_are_discovered_from_the_cogs_package() -> None:
     """Every feature package under app/cogs is found; _-prefixed helpers are not features."""
     assert feature_extensions() == [
+        "app.cogs.config",
         "app.cogs.notes",
         "app.cogs.privacy",
         "app.cogs.ranks",

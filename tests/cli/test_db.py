@@ -144,9 +144,11 @@ def _changed_models(tmp_path: Path) -> Path:
 async def test_db_makemigrations_writes_a_migration_for_a_model_change(
     tenancy, provisioned, database, tmp_path
 ) -> None:
-    """A new field gives ``1_<timestamp>_add_nickname.py`` with the ALTER and the new models
-    state; it applies to a guild; no scratch schema is left; a second run writes nothing."""
+    """A new field gives ``<next number>_<timestamp>_add_nickname.py`` with the ALTER and the
+    new models state; it applies to a guild; no scratch schema is left; a second run writes
+    nothing."""
     root = migrations_copy(tmp_path)
+    shipped = len(list_migrations("tenant", root))
     models = _changed_models(tmp_path)
     args = ["db", "makemigrations", "tenant", "--name=add_nickname", f"--migrations={root}"]
     args.append("--models=changed_tenant_models")
@@ -155,7 +157,7 @@ async def test_db_makemigrations_writes_a_migration_for_a_model_change(
 
     assert done.code == 0, done
     new = list_migrations("tenant", root)[-1]
-    assert new.number == 1 and new.version.endswith("_add_nickname.py")
+    assert new.number == shipped and new.version.endswith("_add_nickname.py")
     assert f"wrote {new.path}" in done.out
     sql = new.path.read_text()
     assert 'ALTER TABLE "member" ADD "nickname" VARCHAR(32)' in sql
@@ -186,13 +188,14 @@ async def test_db_makemigrations_writes_a_migration_for_a_model_change(
 async def test_db_makemigrations_without_changes_writes_nothing(database, tmp_path) -> None:
     """The shipped models match the shipped migrations of both apps (and no drift)."""
     root = migrations_copy(tmp_path)
+    shipped = [m.number for m in list_migrations("tenant", root)]
     for app in ("shared", "tenant"):
         done = await guildhall(
             database, "db", "makemigrations", app, "--name=nothing", f"--migrations={root}"
         )
         assert done.code == 0, done
         assert "no changes" in done.out and "drift" not in done.err
-    assert [m.number for m in list_migrations("tenant", root)] == [0]
+    assert [m.number for m in list_migrations("tenant", root)] == shipped
 
 
 async def test_make_migration_refuses_a_process_with_tortoise_running(tenancy, database) -> None:

@@ -124,16 +124,17 @@ class World:
     #: the guilds the bot was in when it connected (in the start-up GUILD_CREATE burst)
     startup: list[FakeGuild] = field(default_factory=list)
 
-    async def new_guild(self, name: str = "Test Guild") -> FakeGuild:
-        """Add the bot to a fresh guild and wait until the bot has provisioned it."""
-        return await self.join(new_snowflake(), name=name)
+    async def new_guild(self, name: str = "Test Guild", **options: Any) -> FakeGuild:
+        """Add the bot to a fresh guild and wait until the bot has provisioned it; options
+        (``channels``, ``locale``, ``bot_permissions``…) go to ``fake.join_guild``."""
+        return await self.join(new_snowflake(), name=name, **options)
 
-    async def join(self, guild_id: int, name: str = "Test Guild") -> FakeGuild:
+    async def join(self, guild_id: int, name: str = "Test Guild", **options: Any) -> FakeGuild:
         """Add the bot to a guild (GUILD_CREATE) and wait until it handled the join."""
         # Waiting for the bot's own event, not for a registry row: the row exists before
         # the join is fully recorded, and a test acting in between would race with it.
         joined = self._expect("tenant_joined", guild_id)
-        guild = await self.fake.join_guild(guild_id, name=name)
+        guild = await self.fake.join_guild(guild_id, name=name, **options)
         await joined
         return guild
 

@@ -10,7 +10,7 @@ from tortoise import connections
 from app.models.shared import Tenant
 from app.models.tenant import Tag
 from app.tenancy import InvalidGuildId, ProvisioningError, guild_db
-from app.tenancy.migrations.files import head_version
+from app.tenancy.migrations.files import head_version, list_migrations
 from app.tenancy.schemas.provisioning import provision
 
 
@@ -31,8 +31,9 @@ async def test_provision_creates_row_schema_tables_and_aerich_state(tenancy, new
     assert tenant.schema_version == head_version("tenant")
     async with guild_db(guild_id) as conn:
         await Tag.create(name="x", name_key="x", content="y", author_id=1)
-        rows = await conn.execute_query_dict('SELECT version, app FROM "aerich"')
-    assert [(r["version"], r["app"]) for r in rows] == [(head_version("tenant"), "tenant")]
+        rows = await conn.execute_query_dict('SELECT version, app FROM "aerich" ORDER BY id')
+    shipped = [(m.version, "tenant") for m in list_migrations("tenant")]
+    assert [(r["version"], r["app"]) for r in rows] == shipped
 
 
 async def test_provision_twice_is_a_no_op(tenancy, new_guild_id) -> None:

@@ -12,7 +12,7 @@ import app.tenancy.schemas.provisioning as provisioning
 from app.models.shared import Tenant
 from app.tenancy import ProvisioningError
 from app.tenancy.errors import InvalidGuildId
-from app.tenancy.migrations.files import head_version
+from app.tenancy.migrations.files import head_version, list_migrations
 from app.tenancy.naming import SPARE_PATTERN, quote_any_schema, quote_schema, spare_schema
 from app.tenancy.schemas.catalog import describe_schema, diff_descriptions
 from app.tenancy.schemas.provisioning import provision
@@ -102,7 +102,8 @@ async def test_claimed_spare_equals_a_directly_built_schema(
         rows = "SELECT version, app, content FROM {}.aerich ORDER BY id"
         warm_rows = await conn.fetch(rows.format(f"guild_{warm}"))
         assert warm_rows == await conn.fetch(rows.format(f"guild_{direct}"))
-        assert [(r["version"], r["app"]) for r in warm_rows] == [(head_version("tenant"), "tenant")]
+        shipped = [(m.version, "tenant") for m in list_migrations("tenant")]
+        assert [(r["version"], r["app"]) for r in warm_rows] == shipped
     finally:
         await conn.close()
 

@@ -12,17 +12,15 @@ from typing import Any
 import disnake
 from disnake.ext import commands
 
-from app.cogs._common import AnyInter, GuildInter, reply, shown, tr
+from app.cogs import _paging as paging
+from app.cogs._common import ClickInter, GuildInter, reply, tr
 from app.cogs._cooldowns import cooldown
 from app.cogs.notes import _store as notes
+from app.cogs.notes._views import KIND, list_message
 from app.i18n import UserFacingError, localized
-from app.models.privacy import GHOST_USER_ID
-from app.models.tenant import NOTE_CONTENT_MAX, Note
+from app.models.tenant import NOTE_CONTENT_MAX
 from app.tenancy import guild_db
 
-#: Notes /note list reads; an embed description holds 4,096 characters.
-LIST_LIMIT = 25
-DESCRIPTION_BUDGET = 3900
 #: Discord's integer options stop at 2**53; a larger id could never be typed anyway.
 NOTE_ID_MAX = 2**53
 
@@ -43,6 +41,16 @@ def content_option() -> Any:
     )
 
 
+def note_id_option() -> Any:
+    """The ``note_id`` option (numbers as /note list shows them)."""
+    return commands.Param(
+        name=localized("OPTION_NOTE_ID_NAME"),
+        description=localized("OPTION_NOTE_ID_DESCRIPTION"),
+        ge=1,
+        le=NOTE_ID_MAX,
+    )
+
+
 def check_content(raw: str) -> str:
     """The note as stored; raises :class:`UserFacingError` if empty or too long."""
     content = raw.strip()
@@ -51,18 +59,6 @@ def check_content(raw: str) -> str:
     if len(content) > NOTE_CONTENT_MAX:
         raise UserFacingError("note.content_too_long", limit=NOTE_CONTENT_MAX, length=len(content))
     return content
-
-
-def describe(inter: AnyInter, note: Note) -> str:
-    """One note as a few lines of the /note list embed."""
-    author = (
-        tr(inter, "note.deleted_user")
-        if note.author_id == GHOST_USER_ID
-        else f"<@{note.author_id}>"
-    )
-    stamp = int(note.created_at.timestamp())
-    header = tr(inter, "note.line", id=note.id, author=author, when=f"<t:{stamp}:d>")
-    return f"{header}\n> {shown(note.content)}"
 
 
 class Notes(commands.Cog):
@@ -103,24 +99,31 @@ class Notes(commands.Cog):
         inter: GuildInter,
         member: disnake.User = member_option(),  # noqa: B008 (disnake's Param idiom)
     ) -> None:
-        """Read the notes about a member, newest first."""
-        async with guild_db(inter.guild_id):
-            found, total = await notes.about(member.id, LIST_LIMIT)
-        if not found:
+        """Read the notes about a member, newest first, a page at a time."""
+        title = tr(inter, "note.list_title", member=member.display_name)
+        message = await list_message(inter, inter.guild_id, member.id, 0, title)
+        if message is None:
             await reply(inter, "note.none", member=member.mention)
             return
-        blocks: list[str] = []
-        for note in found:
-            block = describe(inter, note)
-            if sum(len(b) + 2 for b in blocks) + len(block) > DESCRIPTION_BUDGET:
-                break
-            blocks.append(block)
-        embed = disnake.Embed(
-            title=tr(inter, "note.list_title", member=member.display_name),
-            description="\n\n".join(blocks),
-        )
-        embed.set_footer(text=tr(inter, "note.list_footer", shown=len(blocks), total=total))
-        await inter.response.send_message(embed=embed, ephemeral=True)
+        await inter.response.send_message(**message, ephemeral=True)
+
+    @commands.Cog.listener("on_button_click")
+    async def turn_page(self, inter: ClickInter) -> None:
+        """A click on ◀ or ▶ under /note list: show that page in place."""
+        request = paging.parse(inter.data.custom_id, KIND)
+        if request is None or request.argument is None or inter.guild_id is None:
+            return
+        embeds = inter.message.embeds
+        title = (embeds[0].title if embeds else None) or ""
+        message = await list_message(inter, inter.guild_id, request.argument, request.page, title)
+        if message is None:  # every note was removed meanwhile
+            await inter.response.edit_message(
+                content=tr(inter, "note.none", member=f"<@{request.argument}>"),
+                embed=None,
+                components=[],
+            )
+            return
+        await inter.response.edit_message(**message)
 
     @note.sub_command(
         name=localized("NOTE_REMOVE_NAME"), description=localized("NOTE_REMOVE_DESCRIPTION")
@@ -128,12 +131,7 @@ class Notes(commands.Cog):
     async def remove(
         self,
         inter: GuildInter,
-        note_id: int = commands.Param(
-            name=localized("OPTION_NOTE_ID_NAME"),
-            description=localized("OPTION_NOTE_ID_DESCRIPTION"),
-            ge=1,
-            le=NOTE_ID_MAX,
-        ),
+        note_id: int = note_id_option(),
     ) -> None:
         """Remove a note by its number (shown by /note list)."""
         async with guild_db(inter.guild_id):
@@ -141,3 +139,20 @@ class Notes(commands.Cog):
         if not removed:
             raise UserFacingError("note.not_found", id=note_id)
         await reply(inter, "note.removed", id=note_id)
+
+    @note.sub_command(
+        name=localized("NOTE_EDIT_NAME"), description=localized("NOTE_EDIT_DESCRIPTION")
+    )
+    async def edit(
+        self,
+        inter: GuildInter,
+        note_id: int = note_id_option(),
+        content: str = content_option(),
+    ) -> None:
+        """Replace the text of a note (any moderator may; the author stays)."""
+        content = check_content(content)
+        async with guild_db(inter.guild_id):
+            edited = await notes.edit(note_id, content)
+        if edited is None:
+            raise UserFacingError("note.not_found", id=note_id)
+        await reply(inter, "note.edited", id=note_id)

@@ -1,4 +1,5 @@
-"""/privacy: a member's own data — forget me here, stop or resume XP tracking everywhere."""
+"""/privacy: a member's own data — forget me or export it here, stop or resume XP tracking
+everywhere."""
 
 from disnake.ext import commands
 

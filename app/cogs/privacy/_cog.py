@@ -1,10 +1,13 @@
-"""/privacy forget-me, opt-out and opt-in.
+"""/privacy forget-me, export, opt-out and opt-in.
 
 ``forget-me`` applies the tenant models' declared ``user_data`` policies in this guild only:
 the caller's member row (XP, message count) and the notes about them are deleted; tags and
 notes they wrote stay, since they belong to the guild too, but show "deleted user" as their
 author. Like every tenant command it is refused while the guild is disabled; the operator's
 ``guildhall users forget`` covers that case.
+
+``export`` sends the caller, ephemerally, a JSON file of the same rows (the right of access
+beside the right to erasure) and their opt-out.
 
 ``opt-out`` / ``opt-in`` stop or resume XP tracking for the caller in every guild (the shared
 ``User`` table). They work even in a disabled guild: they touch no guild's data.
@@ -16,6 +19,7 @@ from disnake.ext import commands
 
 from app.cogs._common import GuildInter, reply
 from app.cogs.privacy import _store as privacy
+from app.cogs.privacy._export import send_export
 from app.i18n import localized
 from app.tenancy import guild_db
 
@@ -57,3 +61,10 @@ class Privacy(commands.Cog):
         """Count XP for the caller again, in every guild."""
         await privacy.set_opt_out(inter.author.id, False)
         await reply(inter, "privacy.opted_in")
+
+    @privacy.sub_command(
+        name=localized("PRIVACY_EXPORT_NAME"), description=localized("PRIVACY_EXPORT_DESCRIPTION")
+    )
+    async def export(self, inter: GuildInter) -> None:
+        """Send the caller their data in this guild as a JSON file, only for them to see."""
+        await send_export(inter)

@@ -1,4 +1,4 @@
-"""XP from chatting, /rank and /leaderboard.
+"""XP from chatting, and /rank (/leaderboard is in :mod:`app.cogs.ranks._board`).
 
 Every message a member posts in a guild counts (``message_count``); at most one a minute
 also earns 15 to 25 XP. Bots, webhooks and users who ran ``/privacy opt-out`` are ignored, and
@@ -21,9 +21,12 @@ from typing import Any
 import disnake
 from disnake.ext import commands
 
-from app.cogs._common import GuildInter, reply, tr
+from app.cogs import _guild_settings as guild_settings
+from app.cogs._common import GuildInter, reply
 from app.cogs._cooldowns import cooldown
+from app.cogs._reward_roles import reward_level_up
 from app.cogs.ranks import _store as ranks
+from app.cogs.ranks._announce import announce, levelled_up
 from app.cogs.ranks._flood import GuildMessageBudget
 from app.cogs.ranks._levels import COOLDOWN_SECONDS, GAIN_MAX, GAIN_MIN, progress
 from app.i18n import localized
@@ -32,8 +35,6 @@ from app.tenancy import TenancyError, guild_db, is_database_unavailable
 
 log = logging.getLogger(__name__)
 
-LEADERBOARD_SIZE = 10
-
 
 def member_option() -> Any:
     """The optional ``member`` option of /rank."""
@@ -41,6 +42,15 @@ def member_option() -> Any:
         None,
         name=localized("OPTION_RANK_MEMBER_NAME"),
         description=localized("OPTION_RANK_MEMBER_DESCRIPTION"),
+    )
+
+
+def counted_in(config: guild_settings.GuildConfig, message: disnake.Message) -> bool:
+    """Whether the guild counts messages where ``message`` was posted (a thread counts as
+    its parent channel)."""
+    parent = getattr(message.channel, "parent_id", None)
+    return config.counts_messages_in(message.channel.id) and (
+        parent is None or config.counts_messages_in(parent)
     )
 
 
@@ -66,13 +76,15 @@ class Ranks(commands.Cog):
             try:
                 async with guild_db(message.guild.id):
                     # Inside the binding: a disabled guild is refused before any query.
+                    # The settings come from this process's cache: no round trip per message.
+                    config = await guild_settings.current(message.guild.id)
+                    if not counted_in(config, message):
+                        return
                     if await ranks.is_opted_out(message.author.id):
                         return
-                    await ranks.record_message(
-                        message.author.id,
-                        gain=self.rng.randint(GAIN_MIN, GAIN_MAX),
-                        now=datetime.now(UTC),
-                        cooldown=self.cooldown,
+                    gain = self.rng.randint(GAIN_MIN, GAIN_MAX)
+                    total = await ranks.record_message(
+                        message.author.id, gain=gain, now=datetime.now(UTC), cooldown=self.cooldown
                     )
             except TenancyError:
                 return  # disabled, expired, left or not set up: nothing is counted
@@ -88,6 +100,11 @@ class Ranks(commands.Cog):
                     )
                     return
                 log.exception("counting a message from user %s failed", message.author.id)
+                return
+            level = None if total is None else levelled_up(total, gain)
+            if level is not None:
+                await announce(config, message, level)
+                await reward_level_up(message, level)
 
     @commands.slash_command(name=localized("RANK_NAME"), description=localized("RANK_DESCRIPTION"))
     @cooldown("xp")
@@ -116,27 +133,3 @@ class Ranks(commands.Cog):
             position=found.position,
             messages=found.message_count,
         )
-
-    @commands.slash_command(
-        name=localized("LEADERBOARD_NAME"), description=localized("LEADERBOARD_DESCRIPTION")
-    )
-    @cooldown("xp")
-    async def leaderboard(self, inter: GuildInter) -> None:
-        """Show the members with the most XP."""
-        async with guild_db(inter.guild_id):
-            best = await ranks.top(LEADERBOARD_SIZE)
-        if not best:
-            await reply(inter, "leaderboard.empty", ephemeral=False)
-            return
-        lines = [
-            tr(
-                inter,
-                "leaderboard.line",
-                position=s.position,
-                member=f"<@{s.user_id}>",
-                level=s.level,
-                xp=s.xp,
-            )
-            for s in best
-        ]
-        await reply(inter, "leaderboard.show", ephemeral=False, lines="\n".join(lines))

@@ -3,69 +3,25 @@ Messages may edit or delete one. Names are unique per guild, case-insensitively.
 
 from __future__ import annotations
 
-from typing import Any
-
 from disnake.ext import commands
 
-from app.cogs._common import CommandInter, GuildInter, reply, shown, tr
+from app.cogs import _guild_settings as guild_settings
+from app.cogs import _paging as paging
+from app.cogs._common import ClickInter, GuildInter, reply, shown
 from app.cogs._cooldowns import cooldown
+from app.cogs.tags import _alias_store as aliases
 from app.cogs.tags import _store as tags
+from app.cogs.tags._options import (
+    content_option,
+    ensure_may_change,
+    ensure_may_create,
+    name_option,
+    query_option,
+)
 from app.cogs.tags._rules import check_content, check_name
+from app.cogs.tags._views import LIST_KIND, SEARCH_LIMIT, describe, list_page, search_results
 from app.i18n import UserFacingError, localized
-from app.models.tenant import Tag
-from app.tenancy import TenancyError, guild_db
-
-#: How many tags /tag list reads, and how many characters of names it shows (a message holds
-#: 2,000 characters: the rest is for the sentence around them).
-LIST_LIMIT = 100
-NAMES_BUDGET = 1700
-
-
-async def complete_tag_name(inter: CommandInter, typed: str) -> list[str]:
-    """Tag names of this guild that start with what the user typed so far."""
-    if inter.guild_id is None:
-        return []
-    try:
-        async with guild_db(inter.guild_id):
-            return await tags.names_starting_with(typed.strip()[:100])
-    except TenancyError:
-        return []  # a disabled or unknown guild offers nothing; the command will say why
-
-
-def name_option(*, autocomplete: bool) -> Any:
-    """The ``name`` option (a new Param each time: disnake binds a Param to one command)."""
-    return commands.Param(
-        name=localized("OPTION_TAG_NAME_NAME"),
-        description=localized("OPTION_TAG_NAME_DESCRIPTION"),
-        autocomplete=complete_tag_name if autocomplete else None,
-    )
-
-
-def content_option() -> Any:
-    """The ``content`` option."""
-    return commands.Param(
-        name=localized("OPTION_TAG_CONTENT_NAME"),
-        description=localized("OPTION_TAG_CONTENT_DESCRIPTION"),
-    )
-
-
-def fit_names(found: list[Tag], budget: int) -> list[str]:
-    """As many tag names (as inline code) as fit in ``budget`` characters, in order."""
-    names: list[str] = []
-    used = 0
-    for tag in found:
-        name = f"`{tag.name}`" if "`" not in tag.name else shown(tag.name)
-        used += len(name) + 2
-        if used > budget:
-            break
-        names.append(name)
-    return names
-
-
-def ensure_may_change(inter: GuildInter, tag: Tag) -> None:
-    """Only the author or a member with Manage Messages may edit or delete a tag."""
-    if tag.author_id != inter.author.id and not inter.permissions.manage_messages:
-        raise UserFacingError("tag.not_yours", name=shown(tag.name))
+from app.tenancy import guild_db
 
 
 class Tags(commands.Cog):
@@ -91,6 +47,7 @@ class Tags(commands.Cog):
         """Create a tag under a name nobody used yet."""
         name, content = check_name(name), check_content(content)
         async with guild_db(inter.guild_id):
+            ensure_may_create(inter, await guild_settings.current(inter.guild_id))
             created = await tags.create(name, content, author_id=inter.author.id)
         if created is None:
             raise UserFacingError("tag.exists", name=shown(name))
@@ -101,7 +58,7 @@ class Tags(commands.Cog):
         """Post a tag's content in the channel and count the use."""
         name = check_name(name)
         async with guild_db(inter.guild_id):
-            found = await tags.use(name)
+            found = await tags.use(name) or await aliases.use_alias(name)
         if found is None:
             raise UserFacingError("tag.not_found", name=shown(name))
         await inter.response.send_message(found.content)
@@ -116,7 +73,7 @@ class Tags(commands.Cog):
         """Replace the content of a tag you wrote (or any tag, with Manage Messages)."""
         name, content = check_name(name), check_content(content)
         async with guild_db(inter.guild_id):
-            found = await tags.get(name)
+            found = await aliases.resolve(name)
             if found is None:
                 raise UserFacingError("tag.not_found", name=shown(name))
             ensure_may_change(inter, found)
@@ -131,23 +88,66 @@ class Tags(commands.Cog):
         """Delete a tag you wrote (or any tag, with Manage Messages)."""
         name = check_name(name)
         async with guild_db(inter.guild_id):
-            found = await tags.get(name)
+            found = await aliases.resolve(name)
             if found is None:
                 raise UserFacingError("tag.not_found", name=shown(name))
             ensure_may_change(inter, found)
-            await tags.delete(found.id)
+            await tags.delete(found.id)  # its aliases go with it (ON DELETE CASCADE)
         await reply(inter, "tag.deleted", name=shown(found.name))
 
     @tag.sub_command(name=localized("TAG_LIST_NAME"), description=localized("TAG_LIST_DESCRIPTION"))
     async def list_(self, inter: GuildInter) -> None:
-        """List the guild's tags alphabetically."""
+        """List the guild's tags alphabetically, a page at a time."""
+        await inter.response.send_message(
+            **await list_page(inter, inter.guild_id, 0), ephemeral=True
+        )
+
+    @commands.Cog.listener("on_button_click")
+    async def turn_page(self, inter: ClickInter) -> None:
+        """A click on ◀ or ▶ under /tag list: show that page in place."""
+        await paging.turn(inter, LIST_KIND, list_page)
+
+    @tag.sub_command(
+        name=localized("TAG_ALIAS_NAME"), description=localized("TAG_ALIAS_DESCRIPTION")
+    )
+    async def alias(
+        self,
+        inter: GuildInter,
+        name: str = name_option(autocomplete=True),
+        alias: str = name_option(autocomplete=False, key="TAG_ALIAS"),
+    ) -> None:
+        """Give a tag another name (allowed to whoever may create tags)."""
+        name, alias = check_name(name), check_name(alias)
         async with guild_db(inter.guild_id):
-            found, total = await tags.listing(LIST_LIMIT)
-        if not found:
-            await reply(inter, "tag.list_empty")
-            return
-        names = fit_names(found, NAMES_BUDGET)
-        text = tr(inter, "tag.list", count=total, names=", ".join(names))
-        if total > len(names):
-            text += "\n" + tr(inter, "tag.list_more", count=total - len(names))
-        await inter.response.send_message(text, ephemeral=True)
+            ensure_may_create(inter, await guild_settings.current(inter.guild_id))
+            found = await aliases.resolve(name)
+            if found is None:
+                raise UserFacingError("tag.not_found", name=shown(name))
+            if not await aliases.add_alias(found, alias, inter.author.id):
+                raise UserFacingError("tag.alias_taken", name=shown(alias))
+        await reply(inter, "tag.aliased", alias=shown(alias), name=shown(found.name))
+
+    @tag.sub_command(name=localized("TAG_INFO_NAME"), description=localized("TAG_INFO_DESCRIPTION"))
+    async def info(self, inter: GuildInter, name: str = name_option(autocomplete=True)) -> None:
+        """Who wrote a tag, how often it was used, when it was made, and its aliases."""
+        name = check_name(name)
+        async with guild_db(inter.guild_id):
+            found = await aliases.resolve(name)
+            if found is None:
+                raise UserFacingError("tag.not_found", name=shown(name))
+            names = await aliases.aliases_of(found.id)
+        await inter.response.send_message(embed=describe(inter, found, names), ephemeral=True)
+
+    @tag.sub_command(
+        name=localized("TAG_SEARCH_NAME"), description=localized("TAG_SEARCH_DESCRIPTION")
+    )
+    async def search(self, inter: GuildInter, query: str = query_option()) -> None:
+        """Tags whose name, alias or content holds the words typed."""
+        query = query.strip()
+        if not query:
+            raise UserFacingError("tag.query_empty")
+        async with guild_db(inter.guild_id):
+            found, total = await aliases.search(query, SEARCH_LIMIT)
+        await inter.response.send_message(
+            search_results(inter, query, found, total), ephemeral=True
+        )

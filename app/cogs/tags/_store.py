@@ -8,14 +8,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from app.cogs.tags._rules import name_key
-from app.models.tenant import Tag
+from app.models.tenant import Tag, TagAlias
 
 #: Discord shows at most 25 autocomplete choices.
 AUTOCOMPLETE_LIMIT = 25
 
 
 async def create(name: str, content: str, author_id: int) -> Tag | None:
-    """A new tag, or None when the name (case-insensitively) is taken."""
+    """A new tag, or None when the name (case-insensitively) is taken, by a tag or an alias."""
+    if await TagAlias.exists(name_key=name_key(name)):
+        return None
     try:
         return await Tag.create(
             name=name, name_key=name_key(name), content=content, author_id=author_id
@@ -58,7 +60,7 @@ async def names_starting_with(prefix: str, limit: int = AUTOCOMPLETE_LIMIT) -> l
     return [str(name) for name in names]
 
 
-async def listing(limit: int) -> tuple[list[Tag], int]:
-    """The first ``limit`` tags alphabetically, and how many there are in all."""
-    tags = await Tag.all().order_by("name_key").limit(limit)
+async def listing(limit: int, offset: int = 0) -> tuple[list[Tag], int]:
+    """``limit`` tags alphabetically from ``offset`` on, and how many there are in all."""
+    tags = await Tag.all().order_by("name_key").offset(offset).limit(limit)
     return tags, await Tag.all().count()

@@ -26,6 +26,7 @@ from app.tenancy.guild_data.tables import (
     version_number,
 )
 from app.tenancy.naming import parse_guild_id
+from app.tenancy.registry.guild_cache import change_notice
 
 #: An import batch is also flushed once its rows add up to this many characters.
 BATCH_CHARS = 4 * 1024 * 1024
@@ -230,6 +231,8 @@ async def import_guild(
             if not stream.at_end():
                 raise stream.error("text after the end of the document")
             await _reset_sequences(conn, catalog)
+            # Running bots drop what they cached of this guild (its settings) at commit.
+            await conn.execute("SELECT pg_notify($1, $2)", *change_notice(guild_id))
     except asyncpg.PostgresError as exc:
         raise TransferError(f"importing into guild {guild_id} failed: {_one_line(exc)}") from None
     return counts

@@ -33,6 +33,8 @@ from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.naming import database_tag, parse_guild_id, role_for, schema_for
+from app.tenancy.registry.guild_cache import CHANNEL as GUILD_CACHE_CHANNEL
+from app.tenancy.registry.guild_cache import GuildCaches
 from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
 from app.tenancy.registry.listener import StatusListener, notify_status_change
 from app.tenancy.registry.opt_outs import CHANNEL as OPT_OUT_CHANNEL
@@ -103,10 +105,16 @@ class Tenancy:
         self.statuses = StatusCache()
         #: Who opted out of XP tracking (shared ``User``), cached, invalidated by NOTIFY.
         self.opt_outs = OptOutCache()
+        #: Small per-guild data read on hot paths (settings), dropped on change (NOTIFY).
+        self.guild_caches = GuildCaches()
         self._config = tortoise_config(
             address, shared_pool_max=self.budget.registry_pool, tenant_models=tenant_models
         )
-        handlers = {STATUS_CHANNEL: self.forget, OPT_OUT_CHANNEL: self.opt_outs.on_notify}
+        handlers = {
+            STATUS_CHANNEL: self.forget,
+            OPT_OUT_CHANNEL: self.opt_outs.on_notify,
+            GUILD_CACHE_CHANNEL: self.guild_caches.on_notify,
+        }
         self._listener = StatusListener(address.dsn, handlers) if listen else None
         self._ddl: str | None = None
         #: The server this tenancy runs on, when opened through ``open_tenancy``.
@@ -299,8 +307,10 @@ class Tenancy:
         return tenant
 
     async def forget(self, guild_id: int | None) -> None:
-        """Drop cached state of one guild (or of all): its status, and its client."""
+        """Drop cached state of one guild (or of all): its status, its client, and its
+        cached data (a purged guild that rejoins starts from the defaults)."""
         self.statuses.invalidate(guild_id)
+        self.guild_caches.invalidate(guild_id)
         if guild_id is not None:
             self.connections.evict(guild_id)
 
