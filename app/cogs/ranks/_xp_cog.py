@@ -10,6 +10,7 @@ from disnake.ext import commands
 
 from app.cogs import _rewards as rewards
 from app.cogs._common import GuildInter, reply, tr
+from app.cogs._cooldowns import cooldown
 from app.cogs._reward_roles import SyncResult, sync_member
 from app.cogs.ranks import _admin_store as admin
 from app.cogs.ranks import _store as ranks
@@ -68,6 +69,7 @@ class XpAdmin(commands.Cog):
         """Parent of the /xp sub-commands (never runs on its own)."""
 
     @xp.sub_command(name=localized("XP_GIVE_NAME"), description=localized("XP_GIVE_DESCRIPTION"))
+    @cooldown("xp")
     async def give(
         self,
         inter: GuildInter,
@@ -93,6 +95,7 @@ class XpAdmin(commands.Cog):
         await send_with_sync(inter, text, result, changed=bool(result.added))
 
     @xp.sub_command(name=localized("XP_RESET_NAME"), description=localized("XP_RESET_DESCRIPTION"))
+    @cooldown("xp")
     async def reset(
         self,
         inter: GuildInter,
@@ -110,6 +113,7 @@ class XpAdmin(commands.Cog):
         await send_with_sync(inter, text, result, changed=bool(result.removed))
 
     @xp.sub_command(name=localized("XP_SYNC_NAME"), description=localized("XP_SYNC_DESCRIPTION"))
+    @cooldown("xp")
     async def sync(
         self,
         inter: GuildInter,
