@@ -16,15 +16,23 @@ from app.tenancy.locks import schema_lock_sql
 from app.tenancy.naming import SCHEMA_PATTERN, database_tag, guild_id_of, quote_role, role_for
 from app.tenancy.schemas.roles import give_schema_sql
 
+# One pass over pg_class (hash-joined), not a lookup per schema: pg_class has no index on
+# relnamespace alone, and a per-schema EXISTS made a no-op pass quadratic (minutes at 10k).
 _NEEDING = """
-SELECT n.nspname FROM pg_namespace n
-LEFT JOIN pg_roles r ON r.rolname = $1 || substr(n.nspname, 7)
-WHERE n.nspname ~ $2
-  AND (r.oid IS NULL
-       OR NOT has_schema_privilege(r.oid, n.oid, 'USAGE')
-       OR EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = n.oid
-                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner <> r.oid))
-ORDER BY n.nspname
+WITH guild AS (
+    SELECT n.oid, n.nspname, r.oid AS role
+    FROM pg_namespace n LEFT JOIN pg_roles r ON r.rolname = $1 || substr(n.nspname, 7)
+    WHERE n.nspname ~ $2
+), foreign_owned AS (
+    SELECT DISTINCT c.relnamespace AS oid
+    FROM pg_class c JOIN guild g ON g.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relowner IS DISTINCT FROM g.role
+)
+SELECT g.nspname FROM guild g
+WHERE g.role IS NULL
+   OR NOT has_schema_privilege(g.role, g.oid, 'USAGE')
+   OR g.oid IN (SELECT oid FROM foreign_owned)
+ORDER BY g.nspname
 """
 
 
