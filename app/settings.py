@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import (
     Field,
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
             return None  # empty means "use the embedded server"
         if not value.startswith(("postgres://", "postgresql://")):
             raise ValueError("must be a postgresql:// URL")
+        check_database_port(value)
         return value
 
     @property
@@ -121,6 +123,20 @@ class Settings(BaseSettings):
             return None
         ids = self.shard_ids or tuple(range(self.shard_count))
         return ShardScope(ids, self.shard_count)
+
+    @field_validator("discord_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()  # a pasted token often ends in a newline
+        if any(char.isspace() for char in token):
+            # Discord would only say "401"; a space means a prefix ("Bot …") or two values.
+            raise ValueError(
+                "contains a space; set it to the bot token alone (no 'Bot ' prefix), "
+                "copied from the Developer Portal"
+            )
+        return SecretStr(token)
 
     @model_validator(mode="after")
     def _check_budget(self) -> Settings:
@@ -136,6 +152,25 @@ class Settings(BaseSettings):
         )
 
 
+def check_database_port(url: str) -> None:
+    """Raise ValueError naming the port when ``url``'s port is not a number in 1-65535."""
+    parts = urlsplit(url)
+    ports = [*parse_qs(parts.query).get("port", [])]
+    try:
+        if parts.port is not None:
+            ports.append(str(parts.port))
+    except ValueError:  # urllib's own wording names neither the setting nor the fix
+        raw = parts.netloc.rpartition(":")[2]
+        if raw.isdigit():
+            raise ValueError(f"port {raw} is out of range; use 1-65535 (5432 by default)") from None
+        raise ValueError(f"port {raw!r} is not a number; use e.g. :5432") from None
+    for port in ports:
+        if not port.isdigit():
+            raise ValueError(f"port {port!r} is not a number; use e.g. :5432")
+        if not 1 <= int(port) <= 65535:
+            raise ValueError(f"port {port} is out of range; use 1-65535 (5432 by default)")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; raise :class:`SettingsError` naming the first bad variable."""
     try:
@@ -146,4 +181,5 @@ def load_settings(**overrides: object) -> Settings:
             message = str(error["msg"]).removeprefix("Value error, ")
             raise SettingsError(f"settings are invalid: {message}") from None
         name = str(error["loc"][0]).upper()
-        raise SettingsError(f"setting {name} is invalid: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is invalid: {message}") from None

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
+from app.cli.failures import probe_database
 from app.models.shared import Tenant
 from app.settings import Settings, load_settings
 from app.tenancy import (
@@ -54,6 +55,8 @@ async def tenancy_for(
     refill would be cancelled at exit (or delay it), and the bot refills on its next join.
     """
     settings = settings or load_settings()
+    if settings.database_url:
+        await probe_database(settings.database_url)
     async with open_tenancy(
         database_url=settings.database_url,
         data_dir=settings.data_dir,

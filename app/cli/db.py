@@ -26,6 +26,7 @@ from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
 from app.cli.db_verify import verify_command
+from app.cli.failures import probe_database
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -61,6 +62,8 @@ MigrationsOption = Annotated[
 async def _server() -> AsyncIterator[ServerAddress]:
     """The configured server's address (the embedded one is started and stopped)."""
     settings = load_settings()
+    if settings.database_url:
+        await probe_database(settings.database_url)  # a refused login: one line, no bar
     server = await open_server(settings.database_url, settings.data_dir)
     try:
         yield server.address
