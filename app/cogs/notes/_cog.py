@@ -15,8 +15,9 @@ from disnake.ext import commands
 from app.cogs._common import AnyInter, GuildInter, reply, shown, tr
 from app.cogs.notes import _store as notes
 from app.i18n import UserFacingError, localized
+from app.models import rules
 from app.models.privacy import GHOST_USER_ID
-from app.models.tenant import NOTE_CONTENT_MAX, Note
+from app.models.tenant import Note
 from app.tenancy import guild_db
 
 #: Notes /note list reads; an embed description holds 4,096 characters.
@@ -44,12 +45,10 @@ def content_option() -> Any:
 
 def check_content(raw: str) -> str:
     """The note as stored; raises :class:`UserFacingError` if empty or too long."""
-    content = raw.strip()
-    if not content:
-        raise UserFacingError("note.content_empty")
-    if len(content) > NOTE_CONTENT_MAX:
-        raise UserFacingError("note.content_too_long", limit=NOTE_CONTENT_MAX, length=len(content))
-    return content
+    try:
+        return rules.note_content(raw)  # the import checks rows with the same rule
+    except rules.RuleViolation as exc:
+        raise UserFacingError(exc.code, **exc.params) from None
 
 
 def describe(inter: AnyInter, note: Note) -> str:
