@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.postgres.server import temporary_database
 from app.settings import SettingsError, load_settings
 from app.tenancy.connections.config import ServerAddress
 from bench.fakediscord import FakeDiscord
@@ -72,14 +73,19 @@ async def test_database_refusing_the_login_is_one_line_exit_1(
 
 
 async def test_discord_api_base_answering_404_is_one_line(
-    database: ServerAddress, tenancy: object, tmp_path: Path
+    database: ServerAddress, tmp_path: Path
 ) -> None:
     """A DISCORD_API_BASE that answers 404 (a wrong path): one line naming the setting, exit 1."""
-    async with FakeDiscord(token="right") as fake:
+    # A database of its own: the shared test database holds other tests' guilds, at versions
+    # the start-up report would (rightly) log about.
+    async with (
+        temporary_database(database, "guildhall_404") as address,
+        FakeDiscord(token="right") as fake,
+    ):
         env = guildhall_env(
             DISCORD_TOKEN="right",
             DISCORD_API_BASE=fake.api_base + "/no/such/prefix",
-            DATABASE_URL=database.dsn,
+            DATABASE_URL=address.dsn,
             LOG_LEVEL="WARNING",
             HEALTH_PORT="0",
         )
