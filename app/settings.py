@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # Pinned (hot) guilds; unset: derived from the budget. Connections per pinned guild.
     tenant_cache_size: int | None = Field(default=None, ge=0, le=10_000)
     tenant_pool_max: int = Field(default=1, ge=1, le=100)
-    tenant_idle_seconds: float = Field(default=300.0, gt=0)
+    tenant_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     tenant_retention_days: int = Field(default=30, ge=0)
     tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
     data_dir: Path = Path(".data")

@@ -57,6 +57,7 @@ from app.tenancy.registry.operator_input import (
     InvalidUntil,
     ReasonTooLong,
     UntilInPast,
+    parse_guild_name,
     parse_reason,
     parse_until,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "migration_status",
     "open_tenancy",
     "parse_guild_id",
+    "parse_guild_name",
     "parse_reason",
     "parse_until",
     "parse_user_id",
