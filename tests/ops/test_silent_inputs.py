@@ -11,9 +11,7 @@ from app.models.shared import Tenant
 from app.settings import SettingsError, load_settings
 
 
-async def test_provision_refuses_a_name_longer_than_the_registry_column(
-    cli, new_guild_id
-) -> None:
+async def test_provision_refuses_a_name_longer_than_the_registry_column(cli, new_guild_id) -> None:
     """--name of 10,000 characters: refused with one line (exit 2), nothing created or cut."""
     guild_id = next(new_guild_id)
     result = await cli("tenants", "provision", str(guild_id), "--name", "n" * 10_000)
