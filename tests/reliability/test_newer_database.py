@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,25 +16,18 @@ import pytest
 from app.postgres.server import temporary_database
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.migrations.versions import asyncpg_fetch, report_pending_migrations
-from tests.reliability.test_one_line_failures import guildhall
+from tests.reliability.processes import cli_env, guildhall
 
 FUTURE = "99_20991231000000_future.py"
 GUILDS = ("311111111111111111", "322222222222222222", "333333333333333333")
 NEWER = "the database is newer than this release"
 
 
-def _env(address: ServerAddress) -> dict[str, str]:
-    names = ("DISCORD_", "DATABASE_URL", "TENANT_", "LOG_", "HEALTH_")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(names)}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env | {"DATABASE_URL": address.dsn, "DISCORD_TOKEN": "token", "COLUMNS": "300"}
-
-
 @pytest.fixture
 async def newer(database: ServerAddress, tmp_path: Path) -> AsyncIterator[ServerAddress]:
     """A database of its own: three guilds, two of them migrated by a 'future' release."""
     async with temporary_database(database, "guildhall_newer") as address:
-        env = _env(address)
+        env = cli_env(address)
         code, lines = await guildhall(["tenants", "provision", *GUILDS], env, tmp_path)
         assert code == 0, lines
         conn = await asyncpg.connect(address.dsn)
@@ -57,7 +49,7 @@ async def newer(database: ServerAddress, tmp_path: Path) -> AsyncIterator[Server
 
 
 async def _run(args: list[str], address: ServerAddress, cwd: Path) -> tuple[int, list[str]]:
-    return await guildhall(args, _env(address), cwd)
+    return await guildhall(args, cli_env(address), cwd)
 
 
 async def test_db_status_says_newer_once_and_exits_1(newer, tmp_path) -> None:
@@ -99,7 +91,7 @@ async def test_db_migrate_with_a_newer_shared_schema_touches_nothing(newer, tmp_
 async def test_doctor_reports_newer_as_an_error(newer, tmp_path) -> None:
     """`doctor --json`: one error finding saying 'newer than this release', no 'behind', exit 1."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", "doctor", "--json", env=_env(newer), cwd=tmp_path,
+        sys.executable, "-m", "app", "doctor", "--json", env=cli_env(newer), cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     out, _ = await asyncio.wait_for(proc.communicate(), 60)

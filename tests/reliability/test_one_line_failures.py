@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,20 +12,9 @@ from app.settings import SettingsError, load_settings
 from app.tenancy.connections.config import ServerAddress
 from bench.fakediscord import FakeDiscord
 from tests.bot.test_run import guildhall_env
+from tests.reliability.processes import guildhall
 
 COMMANDS = [["tenants", "list"], ["db", "migrate"], ["run"]]
-TIMEOUT_S = 60.0
-
-
-async def guildhall(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str]]:
-    """Run ``python -m app ARGS``; its exit code and its stderr lines."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(proc.communicate(), TIMEOUT_S)
-    assert proc.returncode is not None
-    return proc.returncode, stderr.decode().splitlines()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
