@@ -1,8 +1,9 @@
 """The load side of the PostgreSQL restart test, run as its own process.
 
-``python -m tests.reliability.restart_load DSN GUILDS TASKS SECONDS``: opens the tenancy core on
-DSN (logging set up as ``guildhall`` does), provisions GUILDS guilds, prints ``ready``, then
-runs TASKS tasks of guild reads and writes for SECONDS seconds and prints one JSON line: every
+``python -m tests.reliability.restart_load DSN GUILDS TASKS``: opens the tenancy core on DSN
+(logging set up as ``guildhall`` does), provisions GUILDS guilds, prints ``ready``, then runs
+TASKS tasks of guild reads and writes until its standard input closes (the test decides how
+long: a restart's length varies with the machine's load) and prints one JSON line: every
 operation's wall-clock time and whether it succeeded. Its own process, because the tenancy core
 is process-wide state and the test process already runs one.
 """
@@ -25,9 +26,11 @@ from app.tenancy.connections.budget import ConnectionBudget
 FIRST_GUILD = 5 * 10**17
 
 
-async def _work(guilds: list[int], until: float, seed: int, ops: list[tuple[float, bool]]) -> None:
+async def _work(
+    guilds: list[int], stop: asyncio.Event, seed: int, ops: list[tuple[float, bool]]
+) -> None:
     rng = random.Random(seed)
-    while time.time() < until:
+    while not stop.is_set():
         guild_id = rng.choice(guilds)
         started = time.time()
         try:
@@ -40,7 +43,7 @@ async def _work(guilds: list[int], until: float, seed: int, ops: list[tuple[floa
             await asyncio.sleep(0.05)
 
 
-async def main(dsn: str, guild_count: int, tasks: int, seconds: float) -> None:
+async def main(dsn: str, guild_count: int, tasks: int) -> None:
     setup_logging("WARNING", "text")
     # 4 pinned guilds and a shared tier: both connection tiers see the restart.
     budget = ConnectionBudget.split(16, pinned_pool_max=1, pinned_slots=4)
@@ -53,11 +56,14 @@ async def main(dsn: str, guild_count: int, tasks: int, seconds: float) -> None:
                 await tenancy.provision(guild_id, f"guild {guild_id}")
             print("ready", flush=True)
             ops: list[tuple[float, bool]] = []
-            until = time.time() + seconds
-            await asyncio.gather(*(_work(guilds, until, n, ops) for n in range(tasks)))
+            stop = asyncio.Event()
+            work = asyncio.gather(*(_work(guilds, stop, n, ops) for n in range(tasks)))
+            await asyncio.to_thread(sys.stdin.read)  # until the test closes our stdin
+            stop.set()
+            await work
             print(json.dumps(ops), flush=True)
 
 
 if __name__ == "__main__":
-    dsn, guilds, tasks, seconds = sys.argv[1:5]
-    asyncio.run(main(dsn, int(guilds), int(tasks), float(seconds)))
+    dsn, guilds, tasks = sys.argv[1:4]
+    asyncio.run(main(dsn, int(guilds), int(tasks)))

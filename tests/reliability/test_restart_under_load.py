@@ -13,7 +13,9 @@ from pathlib import Path
 from tests.reliability.own_server import own_server
 
 REPO = Path(__file__).resolve().parents[2]
-GUILDS, TASKS, LOAD_SECONDS = 30, 12, 8.0
+GUILDS, TASKS = 30, 12
+#: Served after the restart's window before the load stops (to show recovery).
+RECOVERED_S = 3.0
 #: An operation begun just before the stop may still be cut by it; one begun right after the
 #: start may still meet a pool that has not noticed yet.
 BEFORE_S, AFTER_S = 1.0, 3.0
@@ -24,8 +26,8 @@ async def test_restart_under_load_fails_only_in_the_window_and_logs_no_traceback
     with own_server() as server:
         load = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tests.reliability.restart_load", server.dsn,
-            str(GUILDS), str(TASKS), str(LOAD_SECONDS),
-            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            str(GUILDS), str(TASKS), cwd=REPO, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
             assert load.stdout is not None
@@ -36,7 +38,8 @@ async def test_restart_under_load_fails_only_in_the_window_and_logs_no_traceback
             await asyncio.sleep(1.0)
             await asyncio.to_thread(server.start)
             up = time.time()
-            out, err = await asyncio.wait_for(load.communicate(), 120)
+            await asyncio.sleep(AFTER_S + RECOVERED_S)
+            out, err = await asyncio.wait_for(load.communicate(b""), 120)  # closes its stdin
         finally:
             if load.returncode is None:
                 load.kill()
