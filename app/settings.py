@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import (
     Field,
@@ -58,7 +59,7 @@ class Settings(BaseSettings):
     # Pinned (hot) guilds; unset: derived from the budget. Connections per pinned guild.
     tenant_cache_size: int | None = Field(default=None, ge=0, le=10_000)
     tenant_pool_max: int = Field(default=1, ge=1, le=100)
-    tenant_idle_seconds: float = Field(default=300.0, gt=0)
+    tenant_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     tenant_retention_days: int = Field(default=30, ge=0)
     tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
     data_dir: Path = Path(".data")
@@ -145,6 +146,7 @@ class Settings(BaseSettings):
             return None  # empty means "use the embedded server"
         if not value.startswith(("postgres://", "postgresql://")):
             raise ValueError("must be a postgresql:// URL")
+        check_database_port(value)
         return value
 
     @property
@@ -154,6 +156,20 @@ class Settings(BaseSettings):
             return None
         ids = self.shard_ids or tuple(range(self.shard_count))
         return ShardScope(ids, self.shard_count)
+
+    @field_validator("discord_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()  # a pasted token often ends in a newline
+        if any(char.isspace() for char in token):
+            # Discord would only say "401"; a space means a prefix ("Bot …") or two values.
+            raise ValueError(
+                "contains a space; set it to the bot token alone (no 'Bot ' prefix), "
+                "copied from the Developer Portal"
+            )
+        return SecretStr(token)
 
     @model_validator(mode="after")
     def _check_budget(self) -> Settings:
@@ -185,6 +201,25 @@ class Settings(BaseSettings):
         return FairShareLimits(cap, wait, waiting)
 
 
+def check_database_port(url: str) -> None:
+    """Raise ValueError naming the port when ``url``'s port is not a number in 1-65535."""
+    parts = urlsplit(url)
+    ports = [*parse_qs(parts.query).get("port", [])]
+    try:
+        if parts.port is not None:
+            ports.append(str(parts.port))
+    except ValueError:  # urllib's own wording names neither the setting nor the fix
+        raw = parts.netloc.rpartition(":")[2]
+        if raw.isdigit():
+            raise ValueError(f"port {raw} is out of range; use 1-65535 (5432 by default)") from None
+        raise ValueError(f"port {raw!r} is not a number; use e.g. :5432") from None
+    for port in ports:
+        if not port.isdigit():
+            raise ValueError(f"port {port!r} is not a number; use e.g. :5432")
+        if not 1 <= int(port) <= 65535:
+            raise ValueError(f"port {port} is out of range; use 1-65535 (5432 by default)")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; raise :class:`SettingsError` naming the first bad variable."""
     try:
@@ -195,4 +230,5 @@ def load_settings(**overrides: object) -> Settings:
             message = str(error["msg"]).removeprefix("Value error, ")
             raise SettingsError(f"settings are invalid: {message}") from None
         name = str(error["loc"][0]).upper()
-        raise SettingsError(f"setting {name} is invalid: {error['msg']}") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is invalid: {message}") from None

@@ -5,6 +5,10 @@ add-column tenant migration into a temporary copy of the migrations folder, and 
 ``guildhall db migrate --jobs N --json`` over all of them as a subprocess (the command an
 operator runs). ``--jobs 1,2,4`` runs one fresh migration per value. Then a re-run with
 nothing behind and ``guildhall db status`` are timed: both are a few queries at any scale.
+
+``--under-load``: ``--tasks`` tasks serve guilds (:mod:`bench._under_load`) for
+``--baseline`` seconds, then go on serving while the first migration runs; the operation
+latency p50/p99 before and during, and the failures, are printed.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.migrations.files import list_migrations, migrations_root
 from bench._support import scratch_tenancy
+from bench._under_load import serve, serve_for
 
 MAX_GUILDS = 20_000
 
@@ -71,7 +77,44 @@ def _guildhall(address: ServerAddress, *args: str) -> tuple[float, Any]:
     return elapsed, json.loads(done.stdout)
 
 
-async def _run(guilds: int, jobs_list: list[int], provision_jobs: int, batch: int) -> None:
+@dataclass(frozen=True)
+class Load:
+    """``--under-load``: serving tasks and the seconds served before the migration."""
+
+    tasks: int
+    baseline_s: float
+
+
+async def _migrate_once(
+    address: ServerAddress, root: Path, jobs: int, batch: int, ids: list[int], load: Load | None
+) -> tuple[float, Any]:
+    """One ``db migrate`` of every guild; with ``load``, served before and during."""
+    command = ("db", "migrate", f"--jobs={jobs}", f"--batch={batch}", f"--migrations={root}")
+    if load is None:
+        return await asyncio.to_thread(_guildhall, address, *command)
+    before = await serve_for(ids, load.tasks, load.baseline_s)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(ids, load.tasks, stop))
+    try:
+        result = await asyncio.to_thread(_guildhall, address, *command)
+    finally:
+        ended = time.perf_counter()
+        stop.set()
+        served = await serving
+    # Only what was served while the runner worked, not during the CLI's start-up.
+    during = served.between(ended - float(result[1]["summary"]["seconds"]), ended)
+    print(f"serving with {load.tasks} tasks over {len(ids)} guilds:")
+    print(before.line("before"))
+    print(during.line("during"))
+    print(f"(whole command, start-up included: {served.line('').strip()})")
+    for error in before.errors + during.errors:
+        print(f"  failure: {error}")
+    return result
+
+
+async def _run(
+    guilds: int, jobs_list: list[int], provision_jobs: int, batch: int, load: Load | None = None
+) -> None:
     async with scratch_tenancy() as tenancy:
         ids = [10**17 + n for n in range(guilds)]
         start = time.perf_counter()
@@ -88,15 +131,8 @@ async def _run(guilds: int, jobs_list: list[int], provision_jobs: int, batch: in
             shutil.copytree(migrations_root(), root, ignore=shutil.ignore_patterns("__pycache__"))
             for jobs in jobs_list:
                 version = _add_column_migration(root, f"col_j{jobs}")
-                wall, report = await asyncio.to_thread(
-                    _guildhall,
-                    address,
-                    "db",
-                    "migrate",
-                    f"--jobs={jobs}",
-                    f"--batch={batch}",
-                    f"--migrations={root}",
-                )
+                wall, report = await _migrate_once(address, root, jobs, batch, ids, load)
+                load = None  # serve during the first migration only
                 summary = report["summary"]
                 if summary["migrated"] != guilds or summary["failed"]:
                     raise SystemExit(f"unexpected result: {summary}")
@@ -129,9 +165,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--jobs", default="2", help="comma-separated, e.g. 1,2,4")
     parser.add_argument("--provision-jobs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--under-load", action="store_true", help="serve while migrating")
+    parser.add_argument("--tasks", type=int, default=16, help="serving tasks (--under-load)")
+    parser.add_argument("--baseline", type=float, default=10.0, help="seconds served before")
     args = parser.parse_args(argv)
     if not 1 <= args.guilds <= MAX_GUILDS:
         parser.error(f"--guilds must be between 1 and {MAX_GUILDS}")
     jobs = [int(j) for j in args.jobs.split(",")]
-    asyncio.run(_run(args.guilds, jobs, args.provision_jobs, args.batch))
+    load = Load(args.tasks, args.baseline) if args.under_load else None
+    asyncio.run(_run(args.guilds, jobs, args.provision_jobs, args.batch, load))
     return 0

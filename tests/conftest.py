@@ -6,6 +6,7 @@ temporary data directory. Each run creates ``guildhall_test_<random>`` and drops
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
@@ -19,6 +20,8 @@ import pytest
 from app.postgres.server import temporary_database
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
+from app.tenancy.errors import TenantNotFound
+from app.tenancy.guild_data.retention import purge_tenant
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
 
@@ -78,11 +81,21 @@ def new_guild_id() -> itertools.count[int]:
 
 @pytest.fixture
 async def provisioned(tenancy: Tenancy, new_guild_id: itertools.count[int]):
-    """A factory provisioning fresh guilds: ``guild_id = await provisioned()``."""
+    """A factory provisioning fresh guilds: ``guild_id = await provisioned()``.
+
+    The guilds are purged after the test: the database is shared by the whole run, and a guild
+    a test left disabled, broken or at a test-only migration must not change what the next
+    test sees (a start-up report, a doctor run, a count).
+    """
+    made: list[int] = []
 
     async def make(name: str = "test guild") -> int:
         guild_id = next(new_guild_id)
+        made.append(guild_id)
         await tenancy.provision(guild_id, name)
         return guild_id
 
-    return make
+    yield make
+    for guild_id in made:
+        with contextlib.suppress(TenantNotFound):  # the test purged it itself
+            await purge_tenant(guild_id, force=True, tenancy=tenancy)

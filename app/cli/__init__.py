@@ -9,6 +9,7 @@ import typer
 from app.cli import doctor, tenant_data, users
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
+from app.cli.failures import database_failure
 from app.cli.run import run_command
 from app.cli.tenants import tenants_app
 from app.log import setup_logging
@@ -57,7 +58,10 @@ def main() -> None:
         _fail(str(exc), exc.exit_code)
     except (TenancyError, EmbeddedPostgresError) as exc:
         _fail(str(exc), 1)
-    except (OSError, ConnectionError) as exc:
-        _fail(f"cannot reach the database ({exc}); check DATABASE_URL or run `guildhall doctor`", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except Exception as exc:
+        line = database_failure(exc)
+        if line is None:
+            raise
+        _fail(line, 1)

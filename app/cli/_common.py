@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
+from app.cli.failures import probe_database
 from app.models.shared import Tenant
 from app.settings import Settings, load_settings
 from app.tenancy import (
@@ -20,6 +21,7 @@ from app.tenancy import (
     TenantState,
     open_tenancy,
     parse_guild_id,
+    parse_guild_name,
     parse_reason,
     parse_until,
 )
@@ -54,6 +56,8 @@ async def tenancy_for(
     refill would be cancelled at exit (or delay it), and the bot refills on its next join.
     """
     settings = settings or load_settings()
+    if settings.database_url:
+        await probe_database(settings.database_url)
     async with open_tenancy(
         database_url=settings.database_url,
         data_dir=settings.data_dir,
@@ -80,6 +84,22 @@ def until_date(value: str | None) -> datetime | None:
         return parse_until(value)
     except InvalidOperatorInput as exc:
         raise CliError(f"--until {exc}", exit_code=2) from None
+
+
+def guild_name(value: str) -> str:
+    """``--name``, read by the registry's rule (stripped; a name too long is refused, not cut)."""
+    try:
+        return parse_guild_name(value)
+    except InvalidOperatorInput as exc:
+        raise CliError(f"--name: {exc}", exit_code=2) from None
+
+
+def until_text(value: str) -> str:
+    """How ``--until VALUE`` is said back: as the operator wrote it (a date means its end)."""
+    text = value.strip()
+    if len(text) == len("YYYY-MM-DD"):
+        return f"{text} (through the end of that day, UTC)"
+    return text
 
 
 def disable_reason(value: str | None) -> str | None:

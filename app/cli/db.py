@@ -26,6 +26,7 @@ from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
 from app.cli.db_verify import verify_command
+from app.cli.failures import probe_database
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -61,6 +62,8 @@ MigrationsOption = Annotated[
 async def _server() -> AsyncIterator[ServerAddress]:
     """The configured server's address (the embedded one is started and stopped)."""
     settings = load_settings()
+    if settings.database_url:
+        await probe_database(settings.database_url)  # a refused login: one line, no bar
     server = await open_server(settings.database_url, settings.data_dir)
     try:
         yield server.address
@@ -110,8 +113,13 @@ class _Bar:
         self.failures = 0
 
     def planned(self, total: int) -> None:
-        if total:
+        if total:  # shown only once there is work: an early refusal stays one line
+            self.progress.start()
             self.task = self.progress.add_task("guild schemas", total=total, failed="")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.progress.stop()
 
     def done(self, result: SchemaResult) -> None:
         if self.task is None:
@@ -136,7 +144,7 @@ def _print_report(report: MigrateReport) -> None:
             console.print(f"shared: up to date at {shared.after}", highlight=False)
     if report.tenants:
         s = report.summary()
-        if s["behind"] == 0 and report.registered:
+        if s["behind"] == 0 and report.registered and not report.newer_guilds:
             console.print(
                 f"tenants: all {report.registered} guild schemas at {report.tenant_head}",
                 highlight=False,
@@ -227,8 +235,10 @@ def migrate_command(
             if as_json:
                 return await migrate_all(address, options)
             bar = _Bar()
-            with bar.progress:
+            try:
                 return await migrate_all(address, options, bar)
+            finally:
+                bar.stop()
 
     try:
         report = run(main())
@@ -244,14 +254,21 @@ def migrate_command(
         _print_report(report)
     if not report.ok:
         if not as_json:
-            err_console.print(
-                f"guildhall: {len(report.failed) + len(report.roles.failed)} schema(s) failed to "
-                "migrate; fix the cause and "
-                "run `guildhall db migrate` again (only schemas still behind are touched)",
-                highlight=False,
-                soft_wrap=True,
-            )
+            err_console.print(f"guildhall: {_not_ok_line(report)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _not_ok_line(report: MigrateReport) -> str:
+    """The one closing line of a run that did not bring everything to the head."""
+    if report.newer_line:
+        return report.newer_line
+    if report.failed or report.roles.failed:
+        return (
+            f"{len(report.failed) + len(report.roles.failed)} schema(s) failed to migrate; "
+            "fix the cause and run "
+            "`guildhall db migrate` again (only schemas still behind are touched)"
+        )
+    return f"{report.count('skipped')} guild(s) skipped (see above); nothing was migrated for them"
 
 
 # --- status -------------------------------------------------------------------------------
@@ -259,6 +276,8 @@ def migrate_command(
 
 def _print_status(status: MigrationStatus) -> None:
     shared = "up to date" if not status.shared_pending else f"{len(status.shared_pending)} pending"
+    if status.shared_newer:
+        shared = f"newer than this release: {', '.join(status.shared_newer)}"
     console.print(
         f"shared: {status.shared_version or '(not created)'} ({shared}; head {status.shared_head})",
         highlight=False,
@@ -268,6 +287,8 @@ def _print_status(status: MigrationStatus) -> None:
         by = row["behind_by"]
         if row["version"] == status.tenant_head:
             state = "[green]head[/green]"
+        elif row["version"] in status.guilds_newer:
+            state = "[red]newer than this release[/red]"
         elif by is None:
             state = "[yellow]unknown to this release[/yellow]" if row["version"] else "unrecorded"
         else:
@@ -290,8 +311,10 @@ def _print_status(status: MigrationStatus) -> None:
             f"[yellow]{status.unregistered_schemas} guild schema(s) have no registry row[/yellow]",
             highlight=False,
         )
-    if not status.up_to_date:
+    if status.shared_pending or status.guilds_behind:
         console.print("run `guildhall db migrate` to bring them to the head", highlight=False)
+    if status.newer_line:
+        err_console.print(f"guildhall: {status.newer_line}", highlight=False, soft_wrap=True)
 
 
 @db_app.command("status")
@@ -320,8 +343,8 @@ def status_command(
         print_json(status.to_json())
     else:
         _print_status(status)
-    if check and not status.up_to_date:
-        raise typer.Exit(1)
+    if status.newer_line or (check and not status.up_to_date):
+        raise typer.Exit(1)  # newer: this release must not run against it, --check or not
 
 
 # --- makemigrations -----------------------------------------------------------------------

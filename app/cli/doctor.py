@@ -101,6 +101,8 @@ async def schema_findings(conn: Any) -> list[Finding]:
         ]
     findings: list[Finding] = []
     head = status.shared_head
+    if status.newer_line:
+        findings.append(Finding("migrations", "error", status.newer_line, "deploy that release"))
     if status.shared_pending:
         findings.append(
             Finding(
@@ -111,7 +113,7 @@ async def schema_findings(conn: Any) -> list[Finding]:
                 f"run `{MIGRATE} --shared-only`",
             )
         )
-    elif status.shared_unknown:
+    elif status.shared_unknown and not status.shared_newer:
         findings.append(
             Finding(
                 "shared schema",
@@ -121,7 +123,7 @@ async def schema_findings(conn: Any) -> list[Finding]:
                 "deploy the release that made them",
             )
         )
-    else:
+    elif not status.shared_newer:
         findings.append(Finding("shared schema", "ok", f"the shared schema is at its head {head}"))
     guilds, behind, tenant_head = status.guilds, status.guilds_behind, status.tenant_head
     if behind:
@@ -133,7 +135,7 @@ async def schema_findings(conn: Any) -> list[Finding]:
                 f"run `{MIGRATE} --tenants-only`",
             )
         )
-    else:
+    elif not status.guilds_newer:
         findings.append(
             Finding("guild schemas", "ok", f"{guilds} guild schema(s), all at {tenant_head}")
         )

@@ -39,6 +39,13 @@ def run_command() -> None:
         raise CliError(
             "login to Discord failed: the token in DISCORD_TOKEN was rejected", exit_code=1
         ) from None
+    except disnake.HTTPException as exc:  # LoginFailure (401) is handled above
+        # A 404 at login means the base URL is wrong (a missing /api/v10, a proxy's path).
+        raise CliError(
+            f"Discord at {settings.discord_api_base} answered {exc.status} to the login; "
+            "check DISCORD_API_BASE (a full REST base such as https://discord.com/api/v10)",
+            exit_code=1,
+        ) from None
     except aiohttp.ClientConnectionError as exc:
         raise CliError(
             f"cannot reach Discord at {settings.discord_api_base} ({exc}); "

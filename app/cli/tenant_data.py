@@ -69,6 +69,10 @@ def import_command(
     replace: Annotated[
         bool, typer.Option("--replace", help="Delete the guild's rows first (a restore).")
     ] = False,
+    from_other_guild: Annotated[
+        bool,
+        typer.Option("--from-other-guild", help="Accept a file exported from another guild."),
+    ] = False,
 ) -> None:
     """Load an export or fixture into a guild, in one transaction.
 
@@ -79,7 +83,9 @@ def import_command(
 
     async def main(source: TextIO) -> dict[str, int]:
         async with tenancy_for():
-            return await import_guild(gid, source, replace=replace)
+            return await import_guild(
+                gid, source, replace=replace, allow_other_guild=from_other_guild
+            )
 
     if file == "-":
         if isinstance(sys.stdin, io.TextIOWrapper):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,13 +13,26 @@ from app.cli._common import (
     console,
     disable_reason,
     guild_id,
+    guild_name,
     print_json,
     run,
     tenancy_for,
     tenant_json,
     until_date,
+    until_text,
 )
 from app.models.shared import Tenant, TenantStatus
+from app.tenancy import TenantState
+
+
+class ListedStatus(StrEnum):
+    """What ``tenants list`` shows in its status column (an expired guild is stored active)."""
+
+    active = "active"
+    disabled = "disabled"
+    left = "left"
+    expired = "expired"
+
 
 tenants_app = typer.Typer(help="Inspect and manage guild tenants.", no_args_is_help=True)
 
@@ -32,6 +47,7 @@ def provision_command(
 ) -> None:
     """Create the tenant (schema + registry row) of one or more guilds; idempotent."""
     ids = [guild_id(value) for value in guild_ids]  # all valid before anything is created
+    name = guild_name(name)
 
     async def main() -> list[str]:
         async with tenancy_for() as tenancy:
@@ -53,7 +69,8 @@ def provision_command(
 @tenants_app.command("list")
 def list_command(
     status: Annotated[
-        TenantStatus | None, typer.Option(help="Only tenants with this status.")
+        ListedStatus | None,
+        typer.Option(help="Only tenants with this status, as the list shows it."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -62,11 +79,15 @@ def list_command(
     async def main() -> list[Tenant]:
         async with tenancy_for():
             query = Tenant.all().order_by("guild_id")
-            if status is not None:
-                query = query.filter(status=status)
+            if status is not None:  # narrow in SQL; "expired" is an active row past its date
+                stored = TenantStatus.ACTIVE if status is ListedStatus.expired else status.value
+                query = query.filter(status=stored)
             return await query
 
     tenants = run(main())
+    if status is not None:
+        now = datetime.now(UTC)
+        tenants = [t for t in tenants if TenantState.of(t).effective_status(now) == status.value]
     if as_json:
         print_json([tenant_json(t) for t in tenants])
         return
@@ -119,7 +140,7 @@ def enable_command(
             return await tenancy.enable(gid, until=paid_until)
 
     tenant = run(main())
-    suffix = f" until {tenant.paid_until:%Y-%m-%d %H:%M} UTC" if tenant.paid_until else ""
+    suffix = f" until {until_text(until)}" if until and tenant.paid_until else ""
     console.print(f"guild {gid} enabled{suffix}", highlight=False)
 
 

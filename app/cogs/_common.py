@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, TypeAlias
 
 import disnake
@@ -54,8 +53,3 @@ def shown(text: str) -> str:
     # Formatting characters in a tag name must not restyle the sentence around it. Pings
     # are not a concern here: the bot's AllowedMentions stop every mention.
     return disnake.utils.escape_markdown(text)
-
-
-def has_control_characters(text: str) -> bool:
-    """True if ``text`` holds control characters or line/paragraph separators."""
-    return any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in text)

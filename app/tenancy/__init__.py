@@ -66,6 +66,7 @@ from app.tenancy.registry.operator_input import (
     InvalidUntil,
     ReasonTooLong,
     UntilInPast,
+    parse_guild_name,
     parse_reason,
     parse_until,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "migration_status",
     "open_tenancy",
     "parse_guild_id",
+    "parse_guild_name",
     "parse_reason",
     "parse_until",
     "parse_user_id",

@@ -202,8 +202,8 @@ async def test_two_runners_at_once_migrate_each_schema_exactly_once(
 async def test_missing_schema_and_unknown_version_are_skipped_with_a_fix(
     tenancy, provisioned, database, tmp_path
 ) -> None:
-    """A registry row without its schema, or at a version this release lacks, is reported
-    and left alone."""
+    """A registry row without its schema, or an unregistered guild, is skipped with its fix; a
+    guild at a newer release's version is counted once as newer; the run is not ok."""
     gone, ahead, unregistered = await provisioned(), await provisioned(), 10**18 + 7
     shared = connections.get(SHARED_ALIAS)
     await shared.execute_script(f'DROP SCHEMA "guild_{gone}" CASCADE')
@@ -215,16 +215,23 @@ async def test_missing_schema_and_unknown_version_are_skipped_with_a_fix(
     root = migrations_copy(tmp_path)
     add_migration(root, "tenant", "add_skip", 'ALTER TABLE "member" ADD "skip" INT')
 
-    report = await migrate_all(
-        database, MigrateOptions(shared=False, guild_ids=[gone, ahead, unregistered], root=root)
-    )
+    try:
+        report = await migrate_all(
+            database, MigrateOptions(shared=False, guild_ids=[gone, ahead, unregistered], root=root)
+        )
+    finally:  # the database is shared with other tests: a 'newer' guild must not outlive this
+        await shared.execute_query(
+            "UPDATE shared.tenant SET schema_version = $1 WHERE guild_id = $2",
+            [head_version("tenant"), ahead],
+        )
 
-    assert report.ok
+    assert not report.ok  # skipped guilds and a newer one: the command exits 1
     by_guild = {r.guild_id: r for r in report.guilds}
+    assert set(by_guild) == {gone, unregistered}
     assert {r.status for r in by_guild.values()} == {"skipped"}
     assert f"guildhall tenants provision {gone}" in by_guild[gone].error
-    assert "not a migration of this release" in by_guild[ahead].error
     assert "not registered" in by_guild[unregistered].error
+    assert report.newer_guilds == {"9_20990101000000_future.py": 1}
 
 
 async def test_upgrade_schema_updates_the_registry_in_the_same_transaction(

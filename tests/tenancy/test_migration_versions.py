@@ -7,6 +7,7 @@ import secrets
 
 import asyncpg
 
+from app.postgres.server import temporary_database
 from app.tenancy.migrations.files import head_version
 from app.tenancy.migrations.fleet import MigrateOptions, migrate_all, migrate_shared_schema
 from app.tenancy.migrations.versions import (
@@ -14,25 +15,32 @@ from app.tenancy.migrations.versions import (
     migration_status,
     report_pending_migrations,
 )
+from tests.reliability.processes import cli_env, guildhall
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 
 
-async def test_status_counts_guilds_per_version_from_the_registry(
-    tenancy, provisioned, database, tmp_path
-) -> None:
-    """Migrated guilds are counted at the new head, the others behind by one."""
-    guilds = [await provisioned() for _ in range(3)]
-    root = migrations_copy(tmp_path)
-    version = add_migration(root, "tenant", "add_counted", 'ALTER TABLE "tag" ADD "counted" INT')
-    await migrate_all(database, MigrateOptions(shared=False, guild_ids=guilds[:2], root=root))
-    conn = await asyncpg.connect(database.dsn)
-    try:
-        status = await migration_status(asyncpg_fetch(conn), root=root)
-    finally:
-        await conn.close()
-    assert status.tenant_head == version and status.tenant_versions[version] == 2
+async def test_status_counts_guilds_per_version_from_the_registry(database, tmp_path) -> None:
+    """Migrated guilds are counted at the new head, the others behind by one (exactly: the
+    guilds are the only ones of a database of their own)."""
+    guilds = [str(7 * 10**17 + n) for n in range(3)]
+    async with temporary_database(database, "guildhall_versions") as own:
+        code, lines = await guildhall(["tenants", "provision", *guilds], cli_env(own), tmp_path)
+        assert code == 0, lines
+        root = migrations_copy(tmp_path)
+        version = add_migration(
+            root, "tenant", "add_counted", 'ALTER TABLE "tag" ADD "counted" INT'
+        )
+        ids = [int(g) for g in guilds[:2]]
+        await migrate_all(own, MigrateOptions(shared=False, guild_ids=ids, root=root))
+        conn = await asyncpg.connect(own.dsn)
+        try:
+            status = await migration_status(asyncpg_fetch(conn), root=root)
+        finally:
+            await conn.close()
+    assert status.tenant_head == version
+    assert status.tenant_versions == {version: 2, head_version("tenant"): 1}
     assert status.behind_by(head_version("tenant")) == 1
-    assert status.guilds_behind >= 1 and not status.up_to_date
+    assert status.guilds == 3 and status.guilds_behind == 1 and not status.up_to_date
     assert not status.shared_pending and status.shared_version == head_version("shared")
     data = status.to_json()
     assert data["tenants"]["head"] == version

@@ -18,7 +18,7 @@ from app.cogs._cooldowns import cooldown
 from app.cogs.notes import _store as notes
 from app.cogs.notes._views import KIND, list_message
 from app.i18n import UserFacingError, localized
-from app.models.tenant import NOTE_CONTENT_MAX
+from app.models import rules
 from app.tenancy import guild_db
 
 #: Discord's integer options stop at 2**53; a larger id could never be typed anyway.
@@ -53,12 +53,10 @@ def note_id_option() -> Any:
 
 def check_content(raw: str) -> str:
     """The note as stored; raises :class:`UserFacingError` if empty or too long."""
-    content = raw.strip()
-    if not content:
-        raise UserFacingError("note.content_empty")
-    if len(content) > NOTE_CONTENT_MAX:
-        raise UserFacingError("note.content_too_long", limit=NOTE_CONTENT_MAX, length=len(content))
-    return content
+    try:
+        return rules.note_content(raw)  # the import checks rows with the same rule
+    except rules.RuleViolation as exc:
+        raise UserFacingError(exc.code, **exc.params) from None
 
 
 class Notes(commands.Cog):

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import asyncpg
 
 from app.tenancy.guild_data.jsonstream import JsonStream
+from app.tenancy.guild_data.row_check import RowCheck, read_row_checks
 from app.tenancy.guild_data.tables import (
     BATCH_ROWS,
     FORMAT,
@@ -100,7 +101,9 @@ async def _flush(conn: Any, batch: _Batch) -> None:
     batch.chars = 0
 
 
-async def _load_table(stream: JsonStream, conn: Any, table: TableInfo, batch_rows: int) -> int:
+async def _load_table(
+    stream: JsonStream, conn: Any, table: TableInfo, batch_rows: int, check: RowCheck
+) -> int:
     batch = _Batch(table, [])
     count = 0
     stream.expect("[", f'a list of rows for table "{table.name}"')
@@ -117,6 +120,7 @@ async def _load_table(stream: JsonStream, conn: Any, table: TableInfo, batch_row
                 f'table "{table.name}" has no column {", ".join(map(repr, unknown))} '
                 f"(row {count + 1}); refusing the file"
             )
+        check(row, count + 1)
         batch.rows.append((tuple(sorted(row)), text))
         batch.chars += len(text)
         count += 1
@@ -134,6 +138,7 @@ async def _load_tables(
     stream: JsonStream, conn: Any, catalog: GuildCatalog, batch_rows: int
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
+    checks = await read_row_checks(conn, list(catalog.tables))
     stream.expect("{", "an object of tables")
     if stream.peek() == "}":
         stream.expect("}", "'}'")
@@ -150,13 +155,29 @@ async def _load_tables(
             raise TransferError(f"table {name!r} appears twice in the export")
         stream.expect(":", "':'")
         try:
-            counts[name] = await _load_table(stream, conn, table, batch_rows)
+            counts[name] = await _load_table(stream, conn, table, batch_rows, checks[name])
         except asyncpg.PostgresError as exc:
             raise TransferError(f'importing table "{name}" failed: {_one_line(exc)}') from None
         if stream.peek() == "}":
             stream.expect("}", "'}'")
             return counts
         stream.expect(",", "',' or '}' after a table")
+
+
+def _check_source_guild(header: dict[str, Any], guild_id: int, allow_other_guild: bool) -> None:
+    """Refuse a file exported from another guild unless the operator says it is meant."""
+    source = header.get("guild_id")
+    if source is None:
+        return  # a hand-written fixture names no guild
+    if isinstance(source, bool) or not isinstance(source, int) or source <= 0:
+        raise TransferError(
+            f"guild_id {source!r:.40} in the export header is not a guild id (a positive integer)"
+        )
+    if source != guild_id and not allow_other_guild:
+        raise TransferError(
+            f"the file was exported from guild {source}, not guild {guild_id}; nothing was "
+            "imported. Pass --from-other-guild to copy it into this guild anyway"
+        )
 
 
 def _check_schema_version(header: dict[str, Any], catalog: GuildCatalog, guild_id: int) -> None:
@@ -207,20 +228,28 @@ async def _reset_sequences(conn: Any, catalog: GuildCatalog) -> None:
 
 
 async def import_guild(
-    guild_id: int, source: TextIO, *, replace: bool = False, batch_rows: int = BATCH_ROWS
+    guild_id: int,
+    source: TextIO,
+    *,
+    replace: bool = False,
+    allow_other_guild: bool = False,
+    batch_rows: int = BATCH_ROWS,
 ) -> dict[str, int]:
     """Load an export (or fixture) into an existing guild, in one transaction.
 
     The guild's product tables must be empty, unless ``replace`` is true: then every product
     table is emptied first (tables absent from the file end up empty too: it is a restore).
     Rows without a key get its default (fixtures may omit ids). Afterwards every sequence is
-    set past the largest key. A malformed file, another format version, an unknown table or
-    column, or a row PostgreSQL refuses raises :class:`TransferError` and nothing is written.
-    Returns rows imported per table.
+    set past the largest key. A file exported from another guild is refused unless
+    ``allow_other_guild``; every row must pass the column types and the commands' rules
+    (:mod:`app.tenancy.guild_data.row_check`). A malformed file, another format version, an
+    unknown table or column, or a row refused by those checks or by PostgreSQL raises
+    :class:`TransferError` and nothing is written. Returns rows imported per table.
     """
     guild_id = parse_guild_id(guild_id)
     stream = JsonStream(source)
     header = read_header(stream)  # before touching the database: a wrong file costs nothing
+    _check_source_guild(header, guild_id, allow_other_guild)
     try:
         async with guild_connection(guild_id) as conn, conn.transaction():
             catalog = await read_catalog(conn, guild_id)

@@ -42,7 +42,7 @@ from app.tenancy.migrations.report import (
     Status,
 )
 from app.tenancy.migrations.role_pass import give_roles
-from app.tenancy.migrations.versions import asyncpg_fetch, read_registry
+from app.tenancy.migrations.versions import asyncpg_fetch, is_newer, read_registry
 from app.tenancy.naming import (
     SHARED_SCHEMA,
     database_tag,
@@ -317,6 +317,10 @@ async def _plan_guilds(
         if row.version == report.tenant_head or (wanted is not None and row.guild_id not in wanted):
             continue
         job = _Job(row.guild_id, row.version, expected_applied(row.version, migrations))
+        if job.expected is None and is_newer(row.version, report.tenant_head):
+            # A newer release migrated it: counted once in the report, not a line per guild.
+            report.newer_guilds[row.version] = report.newer_guilds.get(row.version, 0) + 1
+            continue
         if not row.present:
             problem = (
                 f"schema {schema_for(job.guild_id)} does not exist; run "
@@ -355,6 +359,13 @@ async def migrate_all(
     conn = await _connect(address)
     try:
         if options.shared:
+            applied = await _read_applied(conn, SHARED_SCHEMA, SHARED_APP)
+            files = list_migrations(SHARED_APP, options.root)
+            known, head = {m.version for m in files}, files[-1].version if files else ""
+            report.newer_shared = sorted(v for v in applied - known if is_newer(v, head))
+            if report.newer_shared:  # this release must not migrate what a newer one made
+                report.seconds = time.perf_counter() - started
+                return report
             report.shared = await migrate_shared_schema(
                 conn, root=options.root, lock_timeout_ms=options.lock_timeout_ms
             )

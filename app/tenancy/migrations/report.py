@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from app.tenancy.migrations.role_pass import RolePassReport
+from app.tenancy.migrations.versions import newer_than_release
 
 Status = Literal["migrated", "current", "failed", "skipped"]
 
@@ -52,6 +53,14 @@ class MigrateReport:
     roles: RolePassReport = field(default_factory=RolePassReport)
     seconds: float = 0.0
     tenant_seconds: float = 0.0
+    #: Migrations a newer release applied: shared versions, and guild version → schemas.
+    newer_shared: list[str] = field(default_factory=list)
+    newer_guilds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def newer_line(self) -> str | None:
+        """ "The database is newer than this release: …" (once for the run), or None."""
+        return newer_than_release(self.newer_shared, self.newer_guilds)
 
     @property
     def failed(self) -> list[SchemaResult]:
@@ -61,8 +70,14 @@ class MigrateReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed (a guild schema that could not get its role included)."""
-        return not self.failed and not self.roles.failed
+        """True when nothing failed (a guild schema that could not get its role included),
+        nothing was skipped and the database is not newer than this release."""
+        return (
+            not self.failed
+            and not self.roles.failed
+            and not self.count("skipped")
+            and not self.newer_line
+        )
 
     def count(self, status: Status) -> int:
         """How many guild schemas ended with ``status``."""
@@ -86,6 +101,7 @@ class MigrateReport:
             "unregistered_schemas": self.unregistered_schemas,
             "roles_given": len(self.roles.given),
             "roles_failed": {str(g): error for g, error in self.roles.failed.items()},
+            "newer_than_release": self.newer_line,
             "seconds": round(self.seconds, 3),
             "tenant_seconds": round(self.tenant_seconds, 3),
             "schemas_per_second": round(self.rate, 1),

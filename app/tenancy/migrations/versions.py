@@ -25,6 +25,31 @@ from app.tenancy.naming import SCHEMA_PATTERN
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[dict[str, Any]]]]
 
 MIGRATE_HINT = "run `guildhall db migrate`"
+#: What to do about a database a newer release migrated: this code must not touch it.
+NEWER_HINT = "deploy the release that has these migrations (or a newer one)"
+
+
+def is_newer(version: str, head: str) -> bool:
+    """True if ``version`` is not one of this release's and numbers after its ``head``."""
+    number, head_number = _number(version), _number(head)
+    return number is not None and (head_number is None or number > head_number)
+
+
+def _number(version: str) -> int | None:
+    first = version.split("_", 1)[0]
+    return int(first) if first.isdigit() else None
+
+
+def newer_than_release(shared: Sequence[str], guilds: dict[str, int]) -> str | None:
+    """One line saying the database is newer than this release, or None when it is not."""
+    parts = [f"the shared schema has {', '.join(shared)}"] if shared else []
+    if guilds:
+        count = sum(guilds.values())
+        parts.append(f"{count} guild schema(s) are at {', '.join(sorted(guilds))}")
+    if not parts:
+        return None
+    return f"the database is newer than this release: {'; '.join(parts)}; {NEWER_HINT}"
+
 
 _SHARED_APPLIED = """
 SELECT version FROM "shared"."aerich" WHERE app = $1
@@ -102,8 +127,27 @@ class MigrationStatus:
 
     @property
     def guilds_behind(self) -> int:
-        """Guild schemas not at the tenant head."""
-        return self.guilds - self.tenant_versions.get(self.tenant_head, 0)
+        """Guild schemas not at the tenant head (those a newer release migrated excepted)."""
+        at_head = self.tenant_versions.get(self.tenant_head, 0)
+        return self.guilds - at_head - sum(self.guilds_newer.values())
+
+    @property
+    def shared_newer(self) -> list[str]:
+        """Shared versions applied by a release newer than this one."""
+        return [v for v in self.shared_unknown if is_newer(v, self.shared_head)]
+
+    @property
+    def guilds_newer(self) -> dict[str, int]:
+        """Version → guild schemas at a version newer than this release's tenant head."""
+        return {
+            v: n for v, n in self.tenant_versions.items() if v in self.unknown_versions
+            and is_newer(v, self.tenant_head)
+        }  # fmt: skip
+
+    @property
+    def newer_line(self) -> str | None:
+        """ "The database is newer than this release: …", or None."""
+        return newer_than_release(self.shared_newer, self.guilds_newer)
 
     def behind_by(self, version: str) -> int | None:
         """How many migrations a schema at ``version`` lacks (None if unknown)."""
@@ -114,21 +158,24 @@ class MigrationStatus:
     @property
     def up_to_date(self) -> bool:
         """True when shared and every guild schema are at their heads."""
-        return not self.shared_pending and self.guilds_behind == 0
+        return not self.shared_pending and self.guilds_behind == 0 and not self.newer_line
 
     def to_json(self) -> dict[str, Any]:
         """The status as ``guildhall db status --json`` prints it."""
         return {
             "up_to_date": self.up_to_date,
+            "newer_than_release": self.newer_line,
             "shared": {
                 "version": self.shared_version,
                 "head": self.shared_head,
                 "pending": self.shared_pending,
+                "newer": self.shared_newer,
             },
             "tenants": {
                 "head": self.tenant_head,
                 "guilds": self.guilds,
                 "behind": self.guilds_behind,
+                "newer": sum(self.guilds_newer.values()),
                 "versions": [
                     {"version": v, "guilds": n, "behind_by": self.behind_by(v)}
                     for v, n in sorted(self.tenant_versions.items(), key=self._order)
@@ -203,19 +250,22 @@ async def report_pending_migrations(
     client: BaseDBAsyncClient | None = None,
     *,
     root: Path | None = None,
+    fetch: Fetch | None = None,
 ) -> MigrationStatus | None:
-    """Log a warning when the shared schema or any guild schema is behind (bot start-up).
+    """Log a warning when the shared schema or any guild schema is behind (bot start-up), an
+    error when a newer release migrated the database.
 
-    Uses the shared Tortoise connection unless ``client`` is given. Returns the status, or
-    None when it could not be read (that is logged too; it never stops the caller).
+    Reads through ``fetch``, else ``client``, else the shared Tortoise connection. Returns the
+    status, or None when it could not be read (that is logged too; it never stops the caller).
     """
     try:
-        status = await migration_status(
-            tortoise_fetch(client or connections.get(SHARED_ALIAS)), root=root
-        )
+        fetch = fetch or tortoise_fetch(client or connections.get(SHARED_ALIAS))
+        status = await migration_status(fetch, root=root)
     except Exception:
         log.exception("could not read migration versions; check with `guildhall db status`")
         return None
+    if status.newer_line:
+        log.error("%s", status.newer_line)
     if status.shared_pending:
         log.warning(
             "the shared schema is behind: %d migration(s) pending (%s); %s",

@@ -1,4 +1,5 @@
-"""What an operator sets on a guild's registry row: the disable reason and the "until" date.
+"""What an operator sets on a guild's registry row: the disable reason, the "until" date and
+the guild name ``tenants provision --name`` records.
 
 ``guildhall tenants enable/disable`` and the ``/tenant`` slash commands read these values with
 the rules below and nowhere else, so the two front ends cannot drift apart. Each front end turns
@@ -18,6 +19,8 @@ from app.tenancy.errors import TenancyError
 
 #: The registry's ``reason`` column size: the limit is the column's, never restated.
 REASON_MAX: int = cast("CharField[str]", Tenant._meta.fields_map["reason"]).max_length
+#: The registry's ``name`` column size, likewise.
+NAME_MAX: int = cast("CharField[str]", Tenant._meta.fields_map["name"]).max_length
 #: A bare date is this long (YYYY-MM-DD); anything else must be an ISO datetime.
 _DATE_LENGTH = 10
 
@@ -33,6 +36,15 @@ class ReasonTooLong(InvalidOperatorInput):
         self.limit = REASON_MAX
         self.length = length
         super().__init__(f"a reason is at most {REASON_MAX} characters; this one has {length}")
+
+
+class NameTooLong(InvalidOperatorInput):
+    """A guild name longer than the registry column (refused, never cut)."""
+
+    def __init__(self, length: int) -> None:
+        self.limit = NAME_MAX
+        self.length = length
+        super().__init__(f"a guild name is at most {NAME_MAX} characters; this one has {length}")
 
 
 class InvalidUntil(InvalidOperatorInput):
@@ -61,6 +73,14 @@ def parse_reason(raw: str | None) -> str | None:
     if len(reason) > REASON_MAX:
         raise ReasonTooLong(len(reason))
     return reason
+
+
+def parse_guild_name(raw: str) -> str:
+    """The guild name as recorded: stripped, at most :data:`NAME_MAX` (longer is refused)."""
+    name = raw.strip()
+    if len(name) > NAME_MAX:
+        raise NameTooLong(len(name))
+    return name
 
 
 def parse_until(raw: str | None, now: datetime | None = None) -> datetime | None:

@@ -1,7 +1,10 @@
 """Whether a guild's instance may be served, cached per process.
 
 Every binding asks this, so it must not cost a query: states are cached and dropped when a
-status change is announced (locally, or from another process through NOTIFY).
+status change is announced (locally, or from another process through NOTIFY). A change
+announced while a state is being read is never lost: each invalidation bumps a generation, and
+a state read across a bump answers that one lookup but is not stored (an operator's disable
+must not be undone by a lookup that happened to be in flight).
 """
 
 from __future__ import annotations
@@ -47,19 +50,28 @@ class StatusCache:
 
     def __init__(self) -> None:
         self._states: dict[int, TenantState] = {}
+        self._generation = 0
 
     async def get(self, guild_id: int) -> TenantState:
         """The guild's state; raises :class:`TenantNotFound` when it has no registry row."""
         state = self._states.get(guild_id)
         if state is None:
-            tenant = await Tenant.get_or_none(guild_id=guild_id)
-            if tenant is None:
+            generation = self._generation
+            state = await self._read(guild_id)
+            if state is None:
                 raise TenantNotFound(guild_id)
-            state = self._states[guild_id] = TenantState.of(tenant)
+            if generation == self._generation:  # nothing announced while we read
+                self._states[guild_id] = state
         return state
+
+    async def _read(self, guild_id: int) -> TenantState | None:
+        """The guild's state as the registry holds it now (None: no row)."""
+        tenant = await Tenant.get_or_none(guild_id=guild_id)
+        return None if tenant is None else TenantState.of(tenant)
 
     def invalidate(self, guild_id: int | None = None) -> None:
         """Forget one guild's state (or every state) so the next use reads the registry."""
+        self._generation += 1
         if guild_id is None:
             self._states.clear()
         else:
