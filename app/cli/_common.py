@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
+from rich.table import Column
 
 from app.models.shared import Tenant
 from app.settings import Settings, load_settings
@@ -36,6 +37,12 @@ class CliError(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def id_column(header: str = "guild") -> Column:
+    """A table column for Discord ids: never cut (``1111111111…``), the one thing operators copy."""
+    # A snowflake has up to 19 digits; rich squeezes the other columns to make room.
+    return Column(header, no_wrap=True, overflow="fold", min_width=19)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

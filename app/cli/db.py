@@ -257,12 +257,8 @@ def migrate_command(
 # --- status -------------------------------------------------------------------------------
 
 
-def _print_status(status: MigrationStatus) -> None:
-    shared = "up to date" if not status.shared_pending else f"{len(status.shared_pending)} pending"
-    console.print(
-        f"shared: {status.shared_version or '(not created)'} ({shared}; head {status.shared_head})",
-        highlight=False,
-    )
+def _print_versions(status: MigrationStatus) -> None:
+    """How many guild schemas are at each tenant version."""
     table = Table("tenant version", "guild schemas", "state")
     for row in status.to_json()["tenants"]["versions"]:
         by = row["behind_by"]
@@ -279,6 +275,23 @@ def _print_status(status: MigrationStatus) -> None:
         f"{status.tenant_head}",
         highlight=False,
     )
+
+
+def _print_status(status: MigrationStatus) -> None:
+    shared = "up to date" if not status.shared_pending else f"{len(status.shared_pending)} pending"
+    console.print(
+        f"shared: {status.shared_version or '(not created)'} ({shared}; head {status.shared_head})",
+        highlight=False,
+    )
+    if status.guilds or status.missing_schemas:
+        _print_versions(status)
+    else:
+        console.print(
+            "no guild schemas yet: a guild gets one when the bot joins it "
+            "(or with `guildhall tenants provision ID`)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if status.missing_schemas:
         console.print(
             f"[yellow]{status.missing_schemas} registered guild(s) have no schema; "
