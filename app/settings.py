@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.postgres.data_home import default_data_dir
 from app.rates import Rate, parse_rate
 from app.sharding import MAX_SHARDS, ShardScope, parse_shard_ids
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
@@ -61,7 +62,8 @@ class Settings(BaseSettings):
     tenant_idle_seconds: float = Field(default=300.0, gt=0)
     tenant_retention_days: int = Field(default=30, ge=0)
     tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
-    data_dir: Path = Path(".data")
+    # The embedded server's data: one per-user directory, wherever the command runs.
+    data_dir: Path = Field(default_factory=default_data_dir)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Fair shares (README "Fairness"). Shared-tier connections one guild may hold at once

@@ -61,6 +61,9 @@ async def tenancy_for(
     refill would be cancelled at exit (or delay it), and the bot refills on its next join.
     """
     settings = settings or load_settings()
+    from app.cli._data_home import announce_embedded  # it imports err_console from here
+
+    announce_embedded(settings)
     async with open_tenancy(
         database_url=settings.database_url,
         data_dir=settings.data_dir,

@@ -2,6 +2,7 @@
 embedded one it starts itself (``embedded``: lifecycle, crash recovery, socket hardening,
 error text). Importing it starts nothing and imports nothing from disnake."""
 
+from app.postgres.data_home import default_data_dir, has_cluster
 from app.postgres.embedded import EmbeddedPostgresError, EmbeddedServer, start_embedded
 from app.postgres.server import DatabaseServer, open_server, temporary_database
 
@@ -9,6 +10,8 @@ __all__ = [
     "DatabaseServer",
     "EmbeddedPostgresError",
     "EmbeddedServer",
+    "default_data_dir",
+    "has_cluster",
     "open_server",
     "start_embedded",
     "temporary_database",
