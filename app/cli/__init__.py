@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import doctor, tenant_data, users
+from app.cli import db_backup, doctor, tenant_data, users
 from app.cli._common import CliError, err_console
 from app.cli.db import db_app
 from app.cli.invite import invite_command
@@ -62,6 +62,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(db_app, name="db")
+db_backup.register(db_app)
 cli.add_typer(tenants_app, name="tenants")
 tenant_data.register(tenants_app)
 cli.add_typer(users.users_app, name="users")

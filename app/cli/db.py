@@ -25,10 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
-from app.cli._data_home import announce_embedded
+from app.cli.db_backup import server_up
 from app.cli.db_verify import verify_command
-from app.postgres import open_server
-from app.settings import load_settings
 from app.tenancy import (
     MakeMigrationError,
     MakeMigrationResult,
@@ -61,13 +59,8 @@ MigrationsOption = Annotated[
 @asynccontextmanager
 async def _server() -> AsyncIterator[ServerAddress]:
     """The configured server's address (the embedded one is started and stopped)."""
-    settings = load_settings()
-    announce_embedded(settings)
-    server = await open_server(settings.database_url, settings.data_dir)
-    try:
+    async with server_up() as server:
         yield server.address
-    finally:
-        server.stop()
 
 
 @db_app.command("url")
