@@ -148,9 +148,8 @@ async def _dumped_guild_schemas(server: DatabaseServer, dump: Path) -> set[str]:
         raise CliError(f"{dump} is not a dump from `guildhall db dump`", exit_code=2)
     # A TOC line: "1234; 2615 16385 SCHEMA - guild_1 postgres".
     words = (line.split() for line in out.decode().splitlines() if " SCHEMA - " in line)
-    return {
-        w[w.index("SCHEMA") + 2] for w in words if w[w.index("SCHEMA") + 2].startswith("guild_")
-    }
+    names = {w[w.index("SCHEMA") + 2] for w in words}
+    return {name for name in names if name.startswith("guild_")}
 
 
 def restore_command(
