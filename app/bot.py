@@ -24,6 +24,7 @@ from app.cogs._common import CommandInter
 from app.cogs._cooldowns import CommandLimits
 from app.i18n import UserFacingError, localization_store, translate
 from app.log import guild_context, shard_context
+from app.metrics import BotMetrics
 from app.settings import Settings
 from app.sharding import format_shard_ids
 from app.tenancy import (
@@ -90,6 +91,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         self.tenancy = tenancy
         #: Per-user and per-guild command cooldowns (app/cogs/_cooldowns.py).
         self.limits = CommandLimits(settings)
+        self.metrics = BotMetrics()
         for extension in feature_extensions():
             self.load_extension(extension)
 
@@ -123,6 +125,15 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         with shard_context(event_shard(event, args, self.shard_count)):
             super().dispatch(event, *args, **kwargs)
 
+    async def process_application_commands(self, interaction: CommandInter) -> None:
+        """Handle a command, timed for ``/metrics`` (its end: completion or the error reply)."""
+        self.metrics.interaction_started(interaction.id)
+        await super().process_application_commands(interaction)
+
+    async def on_slash_command_completion(self, inter: CommandInter) -> None:
+        """A slash command ended without error."""
+        self.metrics.interaction_finished(inter.id, inter.application_command.qualified_name, "ok")
+
     # --- guild lifecycle ------------------------------------------------------------------
 
     async def on_ready(self) -> None:
@@ -143,6 +154,8 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         )
         if report is None:
             return
+        self.metrics.provisioning.labels("ok").inc(len(report.provisioned))
+        self.metrics.provisioning.labels("failed").inc(len(report.failed))
         for guild_id, error in report.failed.items():
             log.error(
                 "guild %s could not be provisioned: %s",
@@ -202,7 +215,9 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
                 lambda: self.get_guild(guild.id) is not None,
             )
             if tenant is None:
+                self.metrics.provisioning.labels("failed").inc()
                 return
+            self.metrics.provisioning.labels("ok").inc()
             log.info("joined guild %r (status %s)", guild.name, tenant.status)
         # For cogs (and tests) that act once the guild's data exists: on_tenant_joined(id).
         self.dispatch("tenant_joined", guild.id)
@@ -239,6 +254,11 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             error = exception.original
         key, params = self.explain(interaction, error)
         await self.send_error(interaction, translate(interaction.locale, key, **params))
+        self.metrics.interaction_finished(
+            interaction.id,
+            interaction.application_command.qualified_name,
+            self.metrics.outcome_of_reply(key),
+        )
 
     def explain(self, inter: CommandInter, error: BaseException) -> Reply:
         """The reply key and parameters for ``error``; logs the ones that need an operator."""

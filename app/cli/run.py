@@ -69,7 +69,7 @@ async def serve(settings: Settings, token: str) -> None:
 @contextlib.asynccontextmanager
 async def background_services(settings: Settings, bot: GuildhallBot) -> AsyncIterator[None]:
     """The health endpoint and the daily retention sweep, for as long as the bot runs."""
-    health = health_server_from_settings(settings, bot.gateway_status, bot.tenancy)
+    health = health_server_from_settings(settings, bot.gateway_status, bot.tenancy, bot.metrics)
     if health is not None:
         try:
             await health.start()
