@@ -13,7 +13,7 @@ from tests.bot.conftest import ALICE, BOB, MOD, World, eventually
 pytestmark = pytest.mark.e2e
 
 FORGOTTEN = (
-    "Done: your data in this server is gone ({rows} rows). Your XP, your message count and "
+    "Done: your data in this server is gone ({rows}). Your XP, your message count and "
     "the notes moderators wrote about you were deleted. Tags and notes you wrote stay, but now "
     'show "deleted user" as their author. New messages earn XP again unless you use '
     "/privacy opt-out."
@@ -55,7 +55,7 @@ async def test_forget_me_deletes_own_data_and_anonymises_authorship(
     before_elsewhere = await snapshot(world, untouched)
     reply = await world.slash(guild, ALICE, "privacy", "forget-me")
     assert reply.ephemeral
-    assert reply.content == FORGOTTEN.format(rows=4)
+    assert reply.content == FORGOTTEN.format(rows="4 rows")
     assert await snapshot(world, guild) == {
         "members": [BOB],
         "notes": [("alice wrote", BOB, GHOST_USER_ID)],
@@ -67,7 +67,7 @@ async def test_forget_me_deletes_own_data_and_anonymises_authorship(
 async def test_forget_me_with_no_data_still_confirms(world: World, guild: FakeGuild) -> None:
     """Forgetting someone the guild knows nothing about is a harmless no-op."""
     reply = await world.slash(guild, BOB, "privacy", "forget-me")
-    assert reply.content == FORGOTTEN.format(rows=0)
+    assert reply.content == FORGOTTEN.format(rows="0 rows")
 
 
 async def test_forget_me_in_a_disabled_guild_is_refused(world: World, guild: FakeGuild) -> None:

@@ -71,7 +71,7 @@ async def test_disable_with_reason_refuses_members_but_keeps_data(
     await world.slash(guild, ALICE, "tag", "create", options={"name": "kept", "content": "x"})
     text = await tenant(world, guild, "disable", reason="unpaid invoice")
     assert text == (
-        f"Guild {guild.id} is disabled (reason: unpaid invoice). "
+        f"Server {guild.id} is disabled (reason: unpaid invoice). "
         "Its data is kept; /tenant enable serves it again."
     )
     expected = (
@@ -111,7 +111,7 @@ async def test_owner_commands_keep_working_in_a_disabled_guild(
     await tenant(world, guild, "disable")
     status = await tenant(world, guild, "status")
     assert "Status: disabled" in status
-    assert await tenant(world, guild, "enable") == f"Guild {guild.id} is enabled."
+    assert await tenant(world, guild, "enable") == f"Server {guild.id} is enabled."
     reply = await world.slash(guild, ALICE, "tag", "list")
     assert reply.content == "This server has no tags yet. Create one with /tag create."
 
@@ -119,7 +119,7 @@ async def test_owner_commands_keep_working_in_a_disabled_guild(
 async def test_owner_ids_setting_grants_owner_commands(world: World, guild: FakeGuild) -> None:
     """A user in OWNER_IDS (not the application owner) may use /tenant."""
     assert await tenant(world, guild, "disable", user=EXTRA_OWNER) == (
-        f"Guild {guild.id} is disabled. Its data is kept; /tenant enable serves it again."
+        f"Server {guild.id} is disabled. Its data is kept; /tenant enable serves it again."
     )
     found = await tenant_of(guild.id)
     assert found is not None
@@ -131,7 +131,7 @@ async def test_enable_until_a_date_then_expiry_refuses_members(
 ) -> None:
     """/tenant enable until=DATE serves through that day; once past, members are refused."""
     text = await tenant(world, guild, "enable", until="2999-01-31")
-    assert text == f"Guild {guild.id} is enabled until 2999-02-01 00:00 UTC."
+    assert text == f"Server {guild.id} is enabled until 2999-02-01 00:00 UTC."
     found = await tenant_of(guild.id)
     assert found is not None
     assert found.paid_until == datetime(2999, 2, 1, tzinfo=UTC)
@@ -166,7 +166,7 @@ async def test_enable_until_a_date_then_expiry_refuses_members(
         (
             "disable",
             {"guild_id": "123456789012345678"},
-            "Guild 123456789012345678 has no Guildhall instance (the bot was never set up there).",
+            "Server 123456789012345678 has no Guildhall instance (the bot was never set up there).",
         ),
     ],
     ids=["until-garbage", "until-past", "reason-long", "id-letters", "id-zero", "id-unknown"],
@@ -198,9 +198,10 @@ async def test_unprovisioned_guild_is_reported_and_enable_sets_it_up(
     await world.tenancy.forget(guild.id)
     reply = await world.slash(guild, ALICE, "tag", "list")
     assert reply.content == (
-        "This server is not set up yet. A bot owner can fix it with /tenant enable."
+        "Guildhall is not set up in this server yet; that usually happens within a minute of "
+        "adding the bot. If it lasts, ask a server admin to remove the bot and add it again."
     )
-    assert await tenant(world, guild, "enable") == f"Guild {guild.id} is enabled."
+    assert await tenant(world, guild, "enable") == f"Server {guild.id} is enabled."
     created = await world.slash(
         guild, ALICE, "tag", "create", options={"name": "a", "content": "b"}
     )

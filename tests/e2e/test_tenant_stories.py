@@ -27,7 +27,7 @@ async def test_owner_disables_guild_a_then_enable_brings_its_data_back(
         guild_a, APP_OWNER, "tenant", "disable", options={"reason": "unpaid"}
     )
     assert (disabled.content, disabled.ephemeral) == (
-        f"Guild {guild_a.id} is disabled (reason: unpaid). "
+        f"Server {guild_a.id} is disabled (reason: unpaid). "
         "Its data is kept; /tenant enable serves it again.",
         True,
     )
@@ -44,7 +44,7 @@ async def test_owner_disables_guild_a_then_enable_brings_its_data_back(
     assert [row["name"] for row in await sql_rows(guild_a.id, "tag", "name")] == ["faq"]
 
     enabled = await world.slash(guild_a, EXTRA_OWNER, "tenant", "enable")
-    assert (enabled.content, enabled.ephemeral) == (f"Guild {guild_a.id} is enabled.", True)
+    assert (enabled.content, enabled.ephemeral) == (f"Server {guild_a.id} is enabled.", True)
     shown = await world.slash(guild_a, ALICE, "tag", "show", options={"name": "faq"})
     assert (shown.content, shown.ephemeral) == ("42", False)
 

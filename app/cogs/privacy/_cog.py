@@ -40,7 +40,7 @@ class Privacy(commands.Cog):
         """Delete the caller's data in this guild; anonymise what they wrote."""
         async with guild_db(inter.guild_id):
             touched = await privacy.forget_here(inter.author.id)
-        await reply(inter, "privacy.forgotten", rows=sum(touched.values()))
+        await reply(inter, "privacy.forgotten", count=sum(touched.values()))
 
     @privacy.sub_command(
         name=localized("PRIVACY_OPT_OUT_NAME"), description=localized("PRIVACY_OPT_OUT_DESCRIPTION")

@@ -114,7 +114,7 @@ class Ranks(commands.Cog):
             into=step.into_level,
             needed=step.for_next,
             position=found.position,
-            messages=found.message_count,
+            messages=tr(inter, "rank.messages", count=found.message_count),
         )
 
     @commands.slash_command(
