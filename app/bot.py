@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import disnake
 from disnake.ext import commands
+from disnake.interactions import ApplicationCommandInteraction, MessageInteraction
 
 from app.bot_shards import PendingShards, event_shard, shards_status
-from app.cogs._common import CommandInter
+from app.cogs._common import AnyInter, CommandInter
 from app.cogs._cooldowns import CommandLimits
 from app.i18n import UserFacingError, localization_store, translate
 from app.log import guild_context, shard_context
@@ -252,15 +253,20 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         error: BaseException = exception
         if isinstance(exception, commands.CommandInvokeError):
             error = exception.original
-        key, params = self.explain(interaction, error)
-        await self.send_error(interaction, translate(interaction.locale, key, **params))
+        key = await self.answer_error(interaction, error)
         self.metrics.interaction_finished(
             interaction.id,
             interaction.application_command.qualified_name,
             self.metrics.outcome_of_reply(key),
         )
 
-    def explain(self, inter: CommandInter, error: BaseException) -> Reply:
+    async def answer_error(self, inter: AnyInter, error: BaseException) -> str:
+        """Reply to ``inter`` with what ``error`` means for the user; the reply's key."""
+        key, params = self.explain(inter, error)
+        await self.send_error(inter, translate(inter.locale, key, **params))
+        return key
+
+    def explain(self, inter: AnyInter, error: BaseException) -> Reply:
         """The reply key and parameters for ``error``; logs the ones that need an operator."""
         if isinstance(error, UserFacingError):
             return error.key, error.params
@@ -284,7 +290,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             return "errors.guild_only", {}
         if isinstance(error, commands.CheckFailure):
             return "errors.not_allowed", {}
-        command = inter.application_command.qualified_name
+        command = command_name(inter)
         with guild_context(inter.guild_id):
             if is_database_unavailable(error):
                 log.warning("/%s: the database is unavailable: %r", command, error)
@@ -292,7 +298,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
             log.error("/%s failed", command, exc_info=error)
         return "errors.unexpected", {}
 
-    async def send_error(self, inter: CommandInter, text: str) -> None:
+    async def send_error(self, inter: AnyInter, text: str) -> None:
         """Send ``text`` ephemerally, as the response or as a follow-up if one was sent."""
         try:
             if inter.response.is_done():
@@ -310,6 +316,13 @@ def cooldown_reply(error: commands.CommandOnCooldown) -> Reply:
     if error.type is commands.BucketType.guild:
         return "errors.cooldown_guild", {"seconds": seconds}
     return "errors.cooldown_user", {"seconds": seconds}
+
+
+def command_name(inter: AnyInter) -> str:
+    """What the user ran, for logs: the command's name, or the button's custom id."""
+    if isinstance(inter, ApplicationCommandInteraction):
+        return str(inter.application_command.qualified_name)
+    return f"button {inter.data.custom_id}" if isinstance(inter, MessageInteraction) else "?"
 
 
 def tenant_unavailable_reply(error: TenantUnavailable) -> Reply:

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     database_url: str | None = None
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Servers where /tenant is registered; empty: every server (members without Manage Server
+    # never see it either way).
+    operator_guild_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str = "https://discord.com/api/v10"
     # Every connection of one process. 40 leaves a stock server (97 usable) room for a second
     # process and the CLI; app/tenancy/connections/budget.py shares it out.
@@ -89,16 +92,17 @@ class Settings(BaseSettings):
     # Bot processes sharing the database; `guildhall doctor` budgets connections for all.
     process_count: int = Field(default=1, ge=1, le=1000)
 
-    @field_validator("owner_ids", mode="before")
+    @field_validator("owner_ids", "operator_guild_ids", mode="before")
     @classmethod
-    def _split_owner_ids(cls, value: object) -> object:
+    def _split_ids(cls, value: object, info: ValidationInfo) -> object:
         # Comma-separated in the environment: "123,456".
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
             ids = [parse_snowflake(part) for part in parts]
-            bad = [part for part, user_id in zip(parts, ids, strict=True) if user_id is None]
+            bad = [part for part, one_id in zip(parts, ids, strict=True) if one_id is None]
             if bad:
-                raise ValueError(f"{bad[0]!r} is not a Discord user id ({SNOWFLAKE_RANGE})")
+                what = "user" if info.field_name == "owner_ids" else "server"
+                raise ValueError(f"{bad[0]!r} is not a Discord {what} id ({SNOWFLAKE_RANGE})")
             return frozenset(ids)
         return value
 

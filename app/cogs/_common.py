@@ -6,7 +6,12 @@ import unicodedata
 from typing import Any, TypeAlias
 
 import disnake
-from disnake.interactions import ApplicationCommandInteraction, GuildCommandInteraction, Interaction
+from disnake.interactions import (
+    ApplicationCommandInteraction,
+    GuildCommandInteraction,
+    Interaction,
+    MessageInteraction,
+)
 
 from app.i18n import translate
 
@@ -16,6 +21,7 @@ from app.i18n import translate
 GuildInter: TypeAlias = GuildCommandInteraction[Any]
 CommandInter: TypeAlias = ApplicationCommandInteraction[Any]
 AnyInter: TypeAlias = Interaction[Any]
+ButtonInter: TypeAlias = MessageInteraction[Any]
 
 
 def tr(inter: AnyInter, key: str, /, **params: object) -> str:

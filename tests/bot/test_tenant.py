@@ -11,7 +11,7 @@ from app.models.shared import TenantStatus
 from app.models.tenant import Tag
 from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.naming import quote_schema, schema_for
-from bench.fakediscord import MODERATE_MEMBERS, FakeGuild
+from bench.fakediscord import MANAGE_GUILD, MODERATE_MEMBERS, FakeDiscordError, FakeGuild
 from tests.bot.conftest import ALICE, APP_OWNER, EXTRA_OWNER, MOD, World, tenant_of
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +22,9 @@ DISABLED = "Guildhall is disabled in this server. Nothing was changed, and your 
 async def tenant(
     world: World, guild: FakeGuild | int, sub: str, *, user: int = APP_OWNER, **options: object
 ) -> str:
-    """Run ``/tenant sub`` (as an owner unless told otherwise); its reply must be ephemeral."""
-    reply = await world.slash(guild, user, "tenant", sub, options=options)
+    """Run ``/tenant sub`` (as an owner unless told otherwise) where the owner can see it
+    (Manage Server); its reply must be ephemeral."""
+    reply = await world.slash(guild, user, "tenant", sub, options=options, permissions=MANAGE_GUILD)
     assert reply.ephemeral
     return reply.content or ""
 
@@ -51,12 +52,23 @@ async def test_status_accepts_another_guilds_id(world: World, guild: FakeGuild) 
     assert text.splitlines()[0] == f"**Other** (`{other.id}`)"
 
 
+async def test_tenant_is_hidden_from_members_without_manage_server(
+    world: World, guild: FakeGuild
+) -> None:
+    """/tenant asks Discord for Manage Server: moderators and members never see it."""
+    registered = world.fake.command("tenant")
+    assert registered is not None
+    assert registered["default_member_permissions"] == str(MANAGE_GUILD)
+    with pytest.raises(FakeDiscordError, match="Discord would not even show the command"):
+        await world.slash(guild, MOD, "tenant", "status", permissions=MODERATE_MEMBERS)
+
+
 @pytest.mark.parametrize("sub", ["status", "enable", "disable"])
 async def test_non_owner_is_refused_and_nothing_changes(
     world: World, guild: FakeGuild, sub: str
 ) -> None:
-    """Members (even moderators) get a refusal from every /tenant command."""
-    reply = await world.slash(guild, MOD, "tenant", sub, permissions=MODERATE_MEMBERS)
+    """Members who can see /tenant (Manage Server) but own nothing are still refused."""
+    reply = await world.slash(guild, MOD, "tenant", sub, permissions=MANAGE_GUILD)
     assert reply.content == "Only the bot's owners can use this command."
     assert reply.ephemeral
     found = await tenant_of(guild.id)
