@@ -76,6 +76,17 @@ async def tenancy_for(
         yield tenancy
 
 
+def discord_token(settings: Settings) -> str:
+    """``DISCORD_TOKEN``, or a one-line error saying where to put it."""
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise CliError(
+            "DISCORD_TOKEN is not set; put the bot token in the environment or in .env",
+            exit_code=2,
+        )
+    return token
+
+
 def guild_id(value: str) -> int:
     """A guild id from the command line, or a one-line error."""
     try:

@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-from app.cli._common import CliError, run, tenancy_for
+from app.cli._common import CliError, discord_token, run, tenancy_for
 from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
 from app.tenancy import report_pending_migrations, retention_loop
@@ -27,12 +27,7 @@ def run_command() -> None:
     import disnake
 
     settings = load_settings()
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
-        raise CliError(
-            "DISCORD_TOKEN is not set; put the bot token in the environment or in .env",
-            exit_code=2,
-        )
+    token = discord_token(settings)
     try:
         run(serve(settings, token))
     except disnake.LoginFailure:
