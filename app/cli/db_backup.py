@@ -48,8 +48,13 @@ async def server_up() -> AsyncIterator[DatabaseServer]:
 async def _start(
     server: DatabaseServer, name: str, *args: str, capture: bool = False
 ) -> asyncio.subprocess.Process:
+    conn = await asyncpg.connect(server.address.dsn)
     try:
-        program = find_tool(name, embedded=server.is_embedded)
+        major = conn.get_server_version().major
+    finally:
+        await conn.close()
+    try:
+        program = find_tool(name, embedded=server.is_embedded, server_major=major)
     except ToolNotFound as exc:
         raise CliError(str(exc)) from None
     return await asyncio.create_subprocess_exec(

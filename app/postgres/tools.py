@@ -1,7 +1,10 @@
 """PostgreSQL's own client programs (pg_dump, pg_restore, psql) for the server in use.
 
 The embedded server ships them next to ``postgres``; those are used when it is the server, so
-their major version always matches. For a ``DATABASE_URL`` server they come from ``PATH``.
+their major version always matches. For a ``DATABASE_URL`` server the one on ``PATH`` is used
+when its major version is the server's; otherwise the first of ``PATH``'s and the embedded
+server's whose major version is at least the server's (pg_dump refuses a newer server, and a
+newer pg_dump still reads an older one).
 The login goes in libpq's environment variables, never on the command line (where any local
 user could read the password in the process list).
 """
@@ -9,7 +12,9 @@ user could read the password in the process list).
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,22 +36,44 @@ def embedded_bin_dir() -> Path:
     return Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
 
 
-def find_tool(name: str, *, embedded: bool) -> Path:
-    """The program ``name`` for this server, or :class:`ToolNotFound` naming the fix."""
+def tool_major(path: Path) -> int | None:
+    """The major version of a PostgreSQL program (``pg_dump (PostgreSQL) 15.20`` → 15)."""
+    try:
+        out = subprocess.run(  # noqa: S603 - a PostgreSQL program found by find_tool
+            [str(path), "--version"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"\)\s+(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def find_tool(name: str, *, embedded: bool, server_major: int) -> Path:
+    """The program ``name`` for a server of major version ``server_major``, or
+    :class:`ToolNotFound` naming the fix."""
     if name not in TOOLS:
         raise ValueError(f"{name!r} is not one of {TOOLS}")
+    bundled = embedded_bin_dir() / name
     if embedded:
-        path = embedded_bin_dir() / name
-        if path.is_file():
+        if bundled.is_file():
+            return bundled
+        raise ToolNotFound(f"the embedded server has no {name} at {bundled}; reinstall guildhall")
+    on_path = shutil.which(name)
+    candidates = [Path(on_path)] if on_path else []
+    candidates += [bundled] if bundled.is_file() else []
+    majors = {path: tool_major(path) for path in candidates}
+    for path in candidates:
+        if majors[path] == server_major:
             return path
-        raise ToolNotFound(f"the embedded server has no {name} at {path}; reinstall guildhall")
-    found = shutil.which(name)
-    if found is None:
-        raise ToolNotFound(
-            f"{name} is not on PATH; install the PostgreSQL client programs of your server's "
-            "major version (e.g. apt install postgresql-client)"
-        )
-    return Path(found)
+    for path in candidates:
+        major = majors[path]
+        if major is not None and major > server_major:
+            return path
+    raise ToolNotFound(
+        f"no {name} of PostgreSQL {server_major} or later (found: "
+        f"{', '.join(f'{p} ({m})' for p, m in majors.items()) or 'none'}); install the client "
+        f"programs of your server's version (e.g. apt install postgresql-client-{server_major})"
+    )
 
 
 def libpq_env(address: ServerAddress) -> dict[str, str]:

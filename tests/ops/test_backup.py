@@ -6,8 +6,10 @@ import secrets
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from app.postgres.server import temporary_database
+from app.postgres.tools import ToolNotFound, embedded_bin_dir, find_tool, tool_major
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.naming import database_tag, role_for
 from tests.ops.conftest import RunCli
@@ -97,3 +99,15 @@ async def test_shell_passes_on_psqls_exit_status(cli: RunCli) -> None:
     """A failing psql command makes ``db shell`` fail with psql's exit status."""
     result = await cli("db", "shell", "--", "-v", "ON_ERROR_STOP=1", "-c", "SELECT nope")
     assert result.code == 1 and "nope" in result.stderr
+
+
+def test_find_tool_picks_a_program_that_can_read_the_server() -> None:
+    """External server: its major version's pg_dump, else a newer one, else one clear error."""
+    bundled = embedded_bin_dir() / "pg_dump"
+    newest = tool_major(bundled)
+    assert newest is not None
+    assert tool_major(find_tool("pg_dump", embedded=False, server_major=newest)) == newest
+    assert (tool_major(find_tool("pg_dump", embedded=False, server_major=10)) or 0) >= 10
+    assert find_tool("pg_dump", embedded=True, server_major=newest) == bundled
+    with pytest.raises(ToolNotFound, match=f"no pg_dump of PostgreSQL {newest + 1} or later"):
+        find_tool("pg_dump", embedded=False, server_major=newest + 1)
