@@ -42,7 +42,9 @@ from app.tenancy import (
     migration_status,
 )
 
-db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: URL, migrations, versions, backups, psql.", no_args_is_help=True
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 MigrationsOption = Annotated[
