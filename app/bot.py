@@ -26,6 +26,7 @@ from app.cogs._common import AnyInter, CommandInter, tr
 from app.cogs._cooldowns import CommandLimits
 from app.i18n import UserFacingError, localization_store
 from app.log import guild_context, shard_context
+from app.metrics import BotMetrics
 from app.settings import Settings
 from app.sharding import format_shard_ids
 from app.tenancy import (
@@ -94,6 +95,7 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         self.tenancy = tenancy
         #: Per-user and per-guild command cooldowns (app/cogs/_cooldowns.py).
         self.limits = CommandLimits(settings)
+        self.metrics = BotMetrics()
         for extension in feature_extensions():
             self.load_extension(extension)
 
@@ -127,6 +129,15 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         with shard_context(event_shard(event, args, self.shard_count)):
             super().dispatch(event, *args, **kwargs)
 
+    async def process_application_commands(self, interaction: CommandInter) -> None:
+        """Handle a command, timed for ``/metrics`` (its end: completion or the error reply)."""
+        self.metrics.interaction_started(interaction.id)
+        await super().process_application_commands(interaction)
+
+    async def on_slash_command_completion(self, inter: CommandInter) -> None:
+        """A slash command ended without error."""
+        self.metrics.interaction_finished(inter.id, inter.application_command.qualified_name, "ok")
+
     # --- guild lifecycle ------------------------------------------------------------------
 
     async def on_ready(self) -> None:
@@ -147,6 +158,8 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         )
         if report is None:
             return
+        self.metrics.provisioning.labels("ok").inc(len(report.provisioned))
+        self.metrics.provisioning.labels("failed").inc(len(report.failed))
         for guild_id, error in report.failed.items():
             log.error(
                 "guild %s could not be provisioned: %s",
@@ -206,7 +219,9 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
                 lambda: self.get_guild(guild.id) is not None,
             )
             if tenant is None:
+                self.metrics.provisioning.labels("failed").inc()
                 return
+            self.metrics.provisioning.labels("ok").inc()
             log.info("joined guild %r (status %s)", guild.name, tenant.status)
         # For cogs (and tests) that act once the guild's data exists: on_tenant_joined(id).
         self.dispatch("tenant_joined", guild.id)
@@ -250,8 +265,18 @@ class GuildhallBot(commands.AutoShardedInteractionBot):
         error: BaseException = exception
         if isinstance(exception, commands.CommandInvokeError):
             error = exception.original
-        key, params = self.explain(interaction, error)
-        await self.send_error(interaction, tr(interaction, key, **params))
+        key = await self.answer_error(interaction, error)
+        self.metrics.interaction_finished(
+            interaction.id,
+            interaction.application_command.qualified_name,
+            self.metrics.outcome_of_reply(key),
+        )
+
+    async def answer_error(self, inter: AnyInter, error: BaseException) -> str:
+        """Reply to ``inter`` with what ``error`` means for the user; the reply's key."""
+        key, params = self.explain(inter, error)
+        await self.send_error(inter, tr(inter, key, **params))
+        return key
 
     def explain(self, inter: AnyInter, error: BaseException) -> Reply:
         """The reply key and parameters for ``error``; logs the ones that need an operator."""
@@ -312,6 +337,10 @@ def what_was_used(inter: AnyInter) -> str:
     if isinstance(inter, ApplicationCommandInteraction):
         return str(inter.application_command.qualified_name)
     return "interaction"
+
+
+#: The name the metrics use for what the user ran.
+command_name = what_was_used
 
 
 def tenant_unavailable_reply(error: TenantUnavailable) -> Reply:

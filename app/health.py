@@ -1,4 +1,5 @@
-"""``GET /healthz``: is this process serving? A small aiohttp server beside the bot.
+"""``GET /healthz``: is this process serving? A small aiohttp server beside the bot, which
+also answers ``GET /metrics`` (:mod:`app.metrics`) when given the bot's metrics.
 
 It imports nothing from disnake: the bot passes a callable describing its gateway connection,
 so the CLI, tests and other front-ends can run it too. The answer::
@@ -26,6 +27,7 @@ from typing import Any
 from aiohttp import web
 from tortoise import connections
 
+from app.metrics import BotMetrics
 from app.settings import Settings
 from app.tenancy import SHARED_ALIAS, Tenancy
 
@@ -49,6 +51,7 @@ class HealthServer:
         tenancy: Tenancy,
         *,
         database_timeout: float = DATABASE_TIMEOUT,
+        metrics: BotMetrics | None = None,
     ) -> None:
         self.host = host
         self._port = port
@@ -56,6 +59,7 @@ class HealthServer:
         self._tenancy = tenancy
         self._database_timeout = database_timeout
         self._runner: web.AppRunner | None = None
+        self._metrics = metrics
 
     @property
     def port(self) -> int:
@@ -77,6 +81,8 @@ class HealthServer:
             return
         app = web.Application()
         app.router.add_get("/healthz", self._handle)
+        if self._metrics is not None:
+            app.router.add_get("/metrics", self._handle_metrics)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:
@@ -110,6 +116,15 @@ class HealthServer:
         status, body = await self.check()
         return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
+    async def _handle_metrics(self, _request: web.Request) -> web.Response:
+        assert self._metrics is not None
+        body = await self._metrics.render(self._tenancy)
+        # The text format, version 0.0.4: what prometheus_client's own exposition sends.
+        return web.Response(
+            body=body,
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
+
     def _gateway(self) -> dict[str, Any]:
         try:
             state = dict(self._gateway_status())
@@ -132,9 +147,14 @@ class HealthServer:
 
 
 def health_server_from_settings(
-    settings: Settings, gateway_status: GatewayStatus, tenancy: Tenancy
+    settings: Settings,
+    gateway_status: GatewayStatus,
+    tenancy: Tenancy,
+    metrics: BotMetrics | None = None,
 ) -> HealthServer | None:
     """The server ``HEALTH_HOST``/``HEALTH_PORT`` ask for; None when ``HEALTH_PORT`` is 0."""
     if settings.health_port == 0:
         return None
-    return HealthServer(settings.health_host, settings.health_port, gateway_status, tenancy)
+    return HealthServer(
+        settings.health_host, settings.health_port, gateway_status, tenancy, metrics=metrics
+    )

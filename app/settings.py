@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.postgres.data_home import default_data_dir
 from app.rates import Rate, parse_rate
 from app.sharding import MAX_SHARDS, ShardScope, parse_shard_ids
 from app.snowflake import SNOWFLAKE_RANGE, parse_snowflake
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     database_url: str | None = None
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Servers where /tenant is registered; empty: every server (members without Manage Server
+    # never see it either way).
+    operator_guild_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str = "https://discord.com/api/v10"
     # Every connection of one process. 40 leaves a stock server (97 usable) room for a second
     # process and the CLI; app/tenancy/connections/budget.py shares it out.
@@ -62,7 +66,8 @@ class Settings(BaseSettings):
     tenant_idle_seconds: float = Field(default=300.0, gt=0, allow_inf_nan=False)
     tenant_retention_days: int = Field(default=30, ge=0)
     tenant_spare_schemas: int = Field(default=2, ge=0, le=1000)
-    data_dir: Path = Path(".data")
+    # The embedded server's data: one per-user directory, wherever the command runs.
+    data_dir: Path = Field(default_factory=default_data_dir)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # Fair shares (README "Fairness"). Shared-tier connections one guild may hold at once
@@ -88,16 +93,17 @@ class Settings(BaseSettings):
     # Bot processes sharing the database; `guildhall doctor` budgets connections for all.
     process_count: int = Field(default=1, ge=1, le=1000)
 
-    @field_validator("owner_ids", mode="before")
+    @field_validator("owner_ids", "operator_guild_ids", mode="before")
     @classmethod
-    def _split_owner_ids(cls, value: object) -> object:
+    def _split_ids(cls, value: object, info: ValidationInfo) -> object:
         # Comma-separated in the environment: "123,456".
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
             ids = [parse_snowflake(part) for part in parts]
-            bad = [part for part, user_id in zip(parts, ids, strict=True) if user_id is None]
+            bad = [part for part, one_id in zip(parts, ids, strict=True) if one_id is None]
             if bad:
-                raise ValueError(f"{bad[0]!r} is not a Discord user id ({SNOWFLAKE_RANGE})")
+                what = "user" if info.field_name == "owner_ids" else "server"
+                raise ValueError(f"{bad[0]!r} is not a Discord {what} id ({SNOWFLAKE_RANGE})")
             return frozenset(ids)
         return value
 

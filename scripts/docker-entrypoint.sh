@@ -9,7 +9,23 @@
 #   One-off commands (`guildhall --help`, `guildhall doctor`, `guildhall db ...`,
 #   `python ...`) are run as given, so they work without a reachable database.
 # - The command is exec'd, so it gets the container's signals directly.
+# - DATA_DIR and HEALTH_HOST are the container's own: the image's values win over a copied
+#   .env (`docker run --env-file .env`), whose DATA_DIR=.data would point the embedded server
+#   at a directory the unprivileged user cannot write and whose HEALTH_HOST=127.0.0.1 would
+#   hide /healthz from the published port. GUILDHALL_CONTAINER_DATA_DIR and
+#   GUILDHALL_CONTAINER_HEALTH_HOST (set in the Dockerfile) are the values used.
 set -eu
+
+container_setting() {
+    # $1: the setting's name, $2: the container's value
+    eval "current=\${$1:-}"
+    if [ -n "$current" ] && [ "$current" != "$2" ]; then
+        echo "entrypoint: $1=$current ignored in the container; using $2" >&2
+    fi
+    export "$1=$2"
+}
+container_setting DATA_DIR "${GUILDHALL_CONTAINER_DATA_DIR:-/data}"
+container_setting HEALTH_HOST "${GUILDHALL_CONTAINER_HEALTH_HOST:-0.0.0.0}"
 
 if [ "$#" -eq 0 ]; then
     set -- guildhall run

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
+from rich.table import Column
 
 from app.cli.failures import probe_database
 from app.models.shared import Tenant
@@ -40,6 +41,12 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
+def id_column(header: str = "guild") -> Column:
+    """A table column for Discord ids: never cut (``1111111111…``), the one thing operators copy."""
+    # A snowflake has up to 19 digits; rich squeezes the other columns to make room.
+    return Column(header, no_wrap=True, overflow="fold", min_width=19)
+
+
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine to completion."""
     return asyncio.run(coro)
@@ -58,6 +65,9 @@ async def tenancy_for(
     settings = settings or load_settings()
     if settings.database_url:
         await probe_database(settings.database_url)
+    from app.cli._data_home import announce_embedded  # it imports err_console from here
+
+    announce_embedded(settings)
     async with open_tenancy(
         database_url=settings.database_url,
         data_dir=settings.data_dir,
@@ -68,6 +78,17 @@ async def tenancy_for(
         fairness=settings.fair_share_limits(),
     ) as tenancy:
         yield tenancy
+
+
+def discord_token(settings: Settings) -> str:
+    """``DISCORD_TOKEN``, or a one-line error saying where to put it."""
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise CliError(
+            "DISCORD_TOKEN is not set; put the bot token in the environment or in .env",
+            exit_code=2,
+        )
+    return token
 
 
 def guild_id(value: str) -> int:

@@ -25,10 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
+from app.cli.db_backup import server_up
 from app.cli.db_verify import verify_command
-from app.cli.failures import probe_database
-from app.postgres import open_server
-from app.settings import load_settings
 from app.tenancy import (
     MakeMigrationError,
     MakeMigrationResult,
@@ -44,7 +42,9 @@ from app.tenancy import (
     migration_status,
 )
 
-db_app = typer.Typer(help="The database: URL, migrations, versions.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: URL, migrations, versions, backups, psql.", no_args_is_help=True
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 MigrationsOption = Annotated[
@@ -61,14 +61,8 @@ MigrationsOption = Annotated[
 @asynccontextmanager
 async def _server() -> AsyncIterator[ServerAddress]:
     """The configured server's address (the embedded one is started and stopped)."""
-    settings = load_settings()
-    if settings.database_url:
-        await probe_database(settings.database_url)  # a refused login: one line, no bar
-    server = await open_server(settings.database_url, settings.data_dir)
-    try:
+    async with server_up() as server:
         yield server.address
-    finally:
-        server.stop()
 
 
 @db_app.command("url")
@@ -274,7 +268,8 @@ def _not_ok_line(report: MigrateReport) -> str:
 # --- status -------------------------------------------------------------------------------
 
 
-def _print_status(status: MigrationStatus) -> None:
+def _print_shared(status: MigrationStatus) -> None:
+    """The shared schema's line: its version, what is pending or newer, the head."""
     shared = "up to date" if not status.shared_pending else f"{len(status.shared_pending)} pending"
     if status.shared_newer:
         shared = f"newer than this release: {', '.join(status.shared_newer)}"
@@ -282,6 +277,10 @@ def _print_status(status: MigrationStatus) -> None:
         f"shared: {status.shared_version or '(not created)'} ({shared}; head {status.shared_head})",
         highlight=False,
     )
+
+
+def _print_versions(status: MigrationStatus) -> None:
+    """How many guild schemas are at each tenant version."""
     table = Table("tenant version", "guild schemas", "state")
     for row in status.to_json()["tenants"]["versions"]:
         by = row["behind_by"]
@@ -300,6 +299,19 @@ def _print_status(status: MigrationStatus) -> None:
         f"{status.tenant_head}",
         highlight=False,
     )
+
+
+def _print_status(status: MigrationStatus) -> None:
+    _print_shared(status)
+    if status.guilds or status.missing_schemas:
+        _print_versions(status)
+    else:
+        console.print(
+            "no guild schemas yet: a guild gets one when the bot joins it "
+            "(or with `guildhall tenants provision ID`)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if status.missing_schemas:
         console.print(
             f"[yellow]{status.missing_schemas} registered guild(s) have no schema; "

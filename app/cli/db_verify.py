@@ -8,6 +8,7 @@ import asyncpg
 import typer
 
 from app.cli._common import CliError, console, err_console, guild_id, print_json, run
+from app.cli._data_home import announce_embedded
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -21,6 +22,7 @@ from app.tenancy import (
 
 async def _verify(guild_ids: list[int] | None, jobs: int) -> VerifyReport:
     settings = load_settings()
+    announce_embedded(settings)
     server = await open_server(settings.database_url, settings.data_dir)
     try:
         ddl = await tenant_head_ddl(server.address)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from app.cli._common import console, print_json, run
+from app.cli._data_home import announce_embedded
 from app.cli._findings import Finding
 from app.cli.doctor_rights import rights_finding
 from app.cli.doctor_shards import shards_finding
@@ -233,6 +234,7 @@ async def budget_finding(conn: Any, settings: Settings) -> Finding:
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every finding, in the order they are shown."""
     findings = [token_finding(settings), shards_finding(settings)]
+    announce_embedded(settings)
     try:
         server = await open_server(settings.database_url, settings.data_dir)
     except Exception as exc:

@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-from app.cli._common import CliError, run, tenancy_for
+from app.cli._common import CliError, discord_token, run, tenancy_for
 from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
 from app.tenancy import report_pending_migrations, retention_loop
@@ -27,12 +27,7 @@ def run_command() -> None:
     import disnake
 
     settings = load_settings()
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
-        raise CliError(
-            "DISCORD_TOKEN is not set; put the bot token in the environment or in .env",
-            exit_code=2,
-        )
+    token = discord_token(settings)
     try:
         run(serve(settings, token))
     except disnake.LoginFailure:
@@ -76,7 +71,7 @@ async def serve(settings: Settings, token: str) -> None:
 @contextlib.asynccontextmanager
 async def background_services(settings: Settings, bot: GuildhallBot) -> AsyncIterator[None]:
     """The health endpoint and the daily retention sweep, for as long as the bot runs."""
-    health = health_server_from_settings(settings, bot.gateway_status, bot.tenancy)
+    health = health_server_from_settings(settings, bot.gateway_status, bot.tenancy, bot.metrics)
     if health is not None:
         try:
             await health.start()

@@ -12,7 +12,16 @@ from typing import Annotated, TextIO
 import typer
 from rich.table import Table
 
-from app.cli._common import CliError, console, err_console, guild_id, print_json, run, tenancy_for
+from app.cli._common import (
+    CliError,
+    console,
+    err_console,
+    guild_id,
+    id_column,
+    print_json,
+    run,
+    tenancy_for,
+)
 from app.tenancy import RetentionReport, export_guild, import_guild, purge_left_before, purge_tenant
 
 
@@ -142,7 +151,7 @@ def purge_command(
     elif gid is not None:
         console.print(f"guild {gid} purged: schema and registry row deleted", highlight=False)
     else:
-        table = Table("guild", "result")
+        table = Table(id_column(), "result")
         for purged in report.purged:
             table.add_row(str(purged), "purged")
         for failed, error in report.failed.items():

@@ -14,6 +14,7 @@ from app.cli._common import (
     disable_reason,
     guild_id,
     guild_name,
+    id_column,
     print_json,
     run,
     tenancy_for,
@@ -91,7 +92,16 @@ def list_command(
     if as_json:
         print_json([tenant_json(t) for t in tenants])
         return
-    table = Table("guild", "name", "status", "reason", "paid until", "schema version")
+    if not tenants:
+        which = f" with status {status}" if status is not None else ""
+        console.print(
+            f"no tenants{which}: a guild gets one when the bot joins it "
+            "(or with `guildhall tenants provision ID`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    table = Table(id_column(), "name", "status", "reason", "paid until", "schema version")
     for tenant in tenants:
         row = tenant_json(tenant)
         table.add_row(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli._common import CliError, console, print_json, run, tenancy_for
+from app.cli._common import CliError, console, id_column, print_json, run, tenancy_for
 from app.tenancy import FORGET_DEFAULT_JOBS, ForgetReport, forget_user_everywhere, parse_user_id
 
 users_app = typer.Typer(help="Users across guilds: data-deletion requests.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def _print_report(report: ForgetReport) -> None:
     shown = [g for g in report.guilds if g.counts or g.error]
     tables = sorted({name for g in shown for name in g.counts})
     if shown:
-        table = Table("guild", "status", *tables, "result")
+        table = Table(id_column(), "status", *tables, "result")
         for g in shown:
             result = f"[red]failed: {g.error}[/red]" if g.error else "done"
             table.add_row(

@@ -37,6 +37,9 @@ def reply_locale(inter: AnyInter) -> disnake.Locale | str:
     return inter.locale
 
 
+ButtonInter: TypeAlias = MessageInteraction[Any]
+
+
 def tr(inter: AnyInter, key: str, /, **params: object) -> str:
     """The reply text ``key`` in the language of the guild or of the person who ran the
     command (:func:`reply_locale`)."""

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import disnake
 
+from app.i18n.plurals import Message, check_message, choose
+
 LOCALE_DIR = Path(__file__).parent / "locales"
 #: The language of the command defaults and of every reply not in French.
 ENGLISH = "en-US"
@@ -16,14 +18,19 @@ LANGUAGES = (ENGLISH, FRENCH)
 
 
 @cache
-def catalog(language: str) -> dict[str, str]:
-    """Every text of one language (``en-US`` or ``fr``), read once from its locale file."""
+def catalog(language: str) -> dict[str, Message]:
+    """Every text of one language (``en-US`` or ``fr``), read once from its locale file.
+
+    A text is a string, or its plural forms (:mod:`app.i18n.plurals`).
+    """
     if language not in LANGUAGES:
         raise ValueError(f"no locale file for {language!r}; expected one of {LANGUAGES}")
     data = json.loads((LOCALE_DIR / f"{language}.json").read_text("utf-8"))
     if not isinstance(data, dict):
-        raise TypeError(f"{language}.json must hold one flat JSON object of strings")
-    return {str(key): str(value) for key, value in data.items()}
+        raise TypeError(f"{language}.json must hold one JSON object of texts")
+    return {
+        str(key): check_message(f"{language}.json: {key}", value) for key, value in data.items()
+    }
 
 
 def language_of(locale: disnake.Locale | str | None) -> str:
@@ -36,25 +43,48 @@ def translate(locale: disnake.Locale | str | None, key: str, /, **params: object
     """The text ``key`` in the caller's language, with ``{placeholders}`` filled from params.
 
     A key missing in French falls back to English; one missing in English is a bug and
-    raises ``KeyError`` (a test keeps the files in step).
+    raises ``KeyError`` (a test keeps the files in step). A text with plural forms is chosen
+    by the ``count`` parameter and the language's plural rule.
     """
-    texts = catalog(language_of(locale))
-    template = texts.get(key)
-    if template is None:
-        template = catalog(ENGLISH)[key]
-    return template.format_map(params)
+    language = language_of(locale)
+    message = catalog(language).get(key)
+    if message is None:
+        language, message = ENGLISH, catalog(ENGLISH)[key]
+    return choose(message, language, params).format_map(params)
+
+
+def _plain(key: str, message: Message) -> str:
+    if not isinstance(message, str):
+        raise TypeError(f"{key} names a command or option: it cannot have plural forms")
+    return message
 
 
 def localized(key: str) -> disnake.Localized[str]:
     """A command/option name or description: English by default, localized by ``key``."""
-    return disnake.Localized(catalog(ENGLISH)[key], key=key)
+    return disnake.Localized(_plain(key, catalog(ENGLISH)[key]), key=key)
 
 
-def localization_store() -> disnake.LocalizationStore:
-    """disnake's store with every language but English (the commands' defaults are English);
-    strict, so a key missing from every file fails at start instead of going unlocalized."""
-    store = disnake.LocalizationStore(strict=True)
-    for language in LANGUAGES:
-        if language != ENGLISH:
-            store.load(LOCALE_DIR / f"{language}.json")
-    return store
+class CatalogLocalizations(disnake.LocalizationProtocol):
+    """Command names and descriptions for Discord, from the locale files.
+
+    disnake's own ``LocalizationStore`` accepts flat string files only; the files here may
+    hold plural forms (replies), so the command texts are served from :func:`catalog`.
+    Strict: a key missing from the English file fails at start instead of going unlocalized.
+    """
+
+    def get(self, key: str) -> dict[str, str] | None:
+        """The non-English texts of ``key``, by Discord locale."""
+        if key not in catalog(ENGLISH):
+            raise disnake.LocalizationKeyError(key)
+        found = {
+            str(disnake.Locale(language)): _plain(key, catalog(language)[key])
+            for language in LANGUAGES
+            if language != ENGLISH and key in catalog(language)
+        }
+        return found or None
+
+
+def localization_store() -> disnake.LocalizationProtocol:
+    """What the bot gives disnake to localize its commands (every language but English:
+    the commands' defaults are English)."""
+    return CatalogLocalizations()

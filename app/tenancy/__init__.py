@@ -70,6 +70,7 @@ from app.tenancy.registry.operator_input import (
     parse_reason,
     parse_until,
 )
+from app.tenancy.registry.restored import register_restored
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
 from app.tenancy.schemas.usage import schema_size
@@ -138,6 +139,7 @@ __all__ = [
     "parse_user_id",
     "purge_left_before",
     "purge_tenant",
+    "register_restored",
     "report_pending_migrations",
     "retention_loop",
     "schema_for",

@@ -10,6 +10,7 @@ import pytest
 
 import app
 from app.i18n import ENGLISH, FRENCH, catalog, language_of, translate
+from app.i18n.plurals import Message, plural_category
 from tests.bot.conftest import World
 
 APP_DIR = Path(app.__file__).parent
@@ -19,8 +20,9 @@ KEY_USE = re.compile(
 )
 
 
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def placeholders(text: Message) -> set[str]:
+    forms = [text] if isinstance(text, str) else list(text.values())
+    return {name for form in forms for _, name, _, _ in string.Formatter().parse(form) if name}
 
 
 def test_locale_files_have_the_same_keys_and_placeholders() -> None:
@@ -84,3 +86,45 @@ async def test_discord_receives_french_names_and_descriptions(world: World) -> N
     assert privacy is not None
     forget = next(o for o in privacy["options"] if o["name"] == "forget-me")
     assert forget["name_localizations"] == {"fr": "oubliez-moi"}
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "text"),
+    [
+        ("en-US", 1, "1 message counted"),
+        ("en-US", 0, "0 messages counted"),
+        ("en-US", 2, "2 messages counted"),
+        ("fr", 0, "0 message compté"),
+        ("fr", 1, "1 message compté"),
+        ("fr", 2, "2 messages comptés"),
+    ],
+)
+def test_translate_picks_the_plural_form_by_the_languages_rule(
+    locale: str, count: int, text: str
+) -> None:
+    """``count`` chooses the form by CLDR's rule: English 0 is plural, French 0 singular."""
+    assert translate(locale, "rank.messages", count=count) == text
+
+
+def test_one_row_forgotten_is_singular() -> None:
+    """The forget-me reply says "(1 row)", not "(1 rows)", in both languages."""
+    assert "(1 row)." in translate("en-US", "privacy.forgotten", count=1)
+    assert "(1 ligne)." in translate("fr", "privacy.forgotten", count=1)
+    assert "(3 rows)." in translate("en-US", "privacy.forgotten", count=3)
+
+
+def test_plural_texts_have_an_other_form_and_the_same_forms_for_their_language() -> None:
+    """Every plural text has "other", and a form for each category its language's rule uses."""
+    for language in (ENGLISH, FRENCH):
+        needed = {plural_category(language, n) for n in range(0, 200)}
+        for key, text in catalog(language).items():
+            if not isinstance(text, str):
+                assert "other" in text and needed <= set(text), (language, key)
+
+
+def test_command_texts_reach_discord_without_plural_forms() -> None:
+    """Names and descriptions (upper-case keys) are plain strings in both languages."""
+    for language in (ENGLISH, FRENCH):
+        for key, text in catalog(language).items():
+            if key.isupper():
+                assert isinstance(text, str), (language, key)

@@ -7,17 +7,34 @@ import pytest
 from app.models.privacy import GHOST_USER_ID
 from app.models.shared import User
 from app.models.tenant import Member, Note, Tag
-from bench.fakediscord import FakeGuild
+from bench.fakediscord import FakeGuild, Reply
 from tests.bot.conftest import ALICE, BOB, MOD, World, eventually
 
 pytestmark = pytest.mark.e2e
 
 FORGOTTEN = (
-    "Done: your data in this server is gone ({rows} rows). Your XP, your message count and "
+    "Done: your data in this server is gone ({rows}). Your XP, your message count and "
     "the notes moderators wrote about you were deleted. Tags and notes you wrote stay, but now "
     'show "deleted user" as their author. New messages earn XP again unless you use '
     "/privacy opt-out."
 )
+
+
+CONFIRM = (
+    "This deletes your XP, your message count and the notes moderators wrote about you in this "
+    'server, for good. Tags and notes you wrote stay, with "deleted user" as their author. '
+    "Delete your data?"
+)
+
+
+async def forget_me(world: World, guild: FakeGuild, user: int, button: str = "confirm") -> Reply:
+    """/privacy forget-me, then a press on the confirmation's ``confirm`` or ``cancel`` button."""
+    asked = await world.slash(guild, user, "privacy", "forget-me")
+    assert (asked.content, asked.ephemeral) == (CONFIRM, True)
+    assert asked.message is not None
+    return await world.fake.click(
+        guild.id, user, asked.message, f"privacy:forget-me:{button}:{user}"
+    )
 
 
 async def seed(world: World, guild: FakeGuild) -> None:
@@ -53,9 +70,9 @@ async def test_forget_me_deletes_own_data_and_anonymises_authorship(
     untouched = await world.new_guild()
     await seed(world, untouched)
     before_elsewhere = await snapshot(world, untouched)
-    reply = await world.slash(guild, ALICE, "privacy", "forget-me")
-    assert reply.ephemeral
-    assert reply.content == FORGOTTEN.format(rows=4)
+    reply = await forget_me(world, guild, ALICE)
+    assert reply.content == FORGOTTEN.format(rows="4 rows")
+    assert reply.components == []
     assert await snapshot(world, guild) == {
         "members": [BOB],
         "notes": [("alice wrote", BOB, GHOST_USER_ID)],
@@ -66,8 +83,49 @@ async def test_forget_me_deletes_own_data_and_anonymises_authorship(
 
 async def test_forget_me_with_no_data_still_confirms(world: World, guild: FakeGuild) -> None:
     """Forgetting someone the guild knows nothing about is a harmless no-op."""
-    reply = await world.slash(guild, BOB, "privacy", "forget-me")
-    assert reply.content == FORGOTTEN.format(rows=0)
+    reply = await forget_me(world, guild, BOB)
+    assert reply.content == FORGOTTEN.format(rows="0 rows")
+
+
+async def test_forget_me_asks_first_and_deletes_nothing_until_confirmed(
+    world: World, guild: FakeGuild
+) -> None:
+    """The command only asks; Cancel deletes nothing and says so."""
+    await seed(world, guild)
+    before = await snapshot(world, guild)
+    asked = await world.slash(guild, ALICE, "privacy", "forget-me")
+    labels = [c["label"] for row in asked.components for c in row["components"]]
+    assert labels == ["Delete my data", "Cancel"]
+    assert await snapshot(world, guild) == before
+    cancelled = await forget_me(world, guild, ALICE, "cancel")
+    assert (cancelled.content, cancelled.components) == ("Nothing was deleted.", [])
+    assert await snapshot(world, guild) == before
+
+
+async def test_forget_me_button_of_someone_else_deletes_nothing(
+    world: World, guild: FakeGuild
+) -> None:
+    """Bob pressing Alice's confirmation is refused; Alice's data stays."""
+    await seed(world, guild)
+    before = await snapshot(world, guild)
+    asked = await world.slash(guild, ALICE, "privacy", "forget-me")
+    assert asked.message is not None
+    pressed = await world.fake.click(
+        guild.id, BOB, asked.message, f"privacy:forget-me:confirm:{ALICE}"
+    )
+    assert (pressed.content, pressed.ephemeral) == (
+        "You are not allowed to use this command.",
+        True,
+    )
+    assert await snapshot(world, guild) == before
+
+
+async def test_forget_me_confirmation_in_french(world: World, guild: FakeGuild) -> None:
+    """The question and its buttons are in the caller's language."""
+    asked = await world.slash(guild, ALICE, "privacy", "forget-me", locale="fr")
+    assert (asked.content or "").startswith("Cela supprime définitivement votre XP")
+    labels = [c["label"] for row in asked.components for c in row["components"]]
+    assert labels == ["Supprimer mes données", "Annuler"]
 
 
 async def test_forget_me_in_a_disabled_guild_is_refused(world: World, guild: FakeGuild) -> None:

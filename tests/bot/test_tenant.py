@@ -11,7 +11,7 @@ from app.models.shared import TenantStatus
 from app.models.tenant import Tag
 from app.tenancy.connections.config import SHARED_ALIAS
 from app.tenancy.naming import quote_schema, schema_for
-from bench.fakediscord import MODERATE_MEMBERS, FakeGuild
+from bench.fakediscord import MANAGE_GUILD, MODERATE_MEMBERS, FakeDiscordError, FakeGuild
 from tests.bot.conftest import ALICE, APP_OWNER, EXTRA_OWNER, MOD, World, tenant_of
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +22,9 @@ DISABLED = "Guildhall is disabled in this server. Nothing was changed, and your 
 async def tenant(
     world: World, guild: FakeGuild | int, sub: str, *, user: int = APP_OWNER, **options: object
 ) -> str:
-    """Run ``/tenant sub`` (as an owner unless told otherwise); its reply must be ephemeral."""
-    reply = await world.slash(guild, user, "tenant", sub, options=options)
+    """Run ``/tenant sub`` (as an owner unless told otherwise) where the owner can see it
+    (Manage Server); its reply must be ephemeral."""
+    reply = await world.slash(guild, user, "tenant", sub, options=options, permissions=MANAGE_GUILD)
     assert reply.ephemeral
     return reply.content or ""
 
@@ -51,12 +52,23 @@ async def test_status_accepts_another_guilds_id(world: World, guild: FakeGuild) 
     assert text.splitlines()[0] == f"**Other** (`{other.id}`)"
 
 
+async def test_tenant_is_hidden_from_members_without_manage_server(
+    world: World, guild: FakeGuild
+) -> None:
+    """/tenant asks Discord for Manage Server: moderators and members never see it."""
+    registered = world.fake.command("tenant")
+    assert registered is not None
+    assert registered["default_member_permissions"] == str(MANAGE_GUILD)
+    with pytest.raises(FakeDiscordError, match="Discord would not even show the command"):
+        await world.slash(guild, MOD, "tenant", "status", permissions=MODERATE_MEMBERS)
+
+
 @pytest.mark.parametrize("sub", ["status", "enable", "disable"])
 async def test_non_owner_is_refused_and_nothing_changes(
     world: World, guild: FakeGuild, sub: str
 ) -> None:
-    """Members (even moderators) get a refusal from every /tenant command."""
-    reply = await world.slash(guild, MOD, "tenant", sub, permissions=MODERATE_MEMBERS)
+    """Members who can see /tenant (Manage Server) but own nothing are still refused."""
+    reply = await world.slash(guild, MOD, "tenant", sub, permissions=MANAGE_GUILD)
     assert reply.content == "Only the bot's owners can use this command."
     assert reply.ephemeral
     found = await tenant_of(guild.id)
@@ -71,7 +83,7 @@ async def test_disable_with_reason_refuses_members_but_keeps_data(
     await world.slash(guild, ALICE, "tag", "create", options={"name": "kept", "content": "x"})
     text = await tenant(world, guild, "disable", reason="unpaid invoice")
     assert text == (
-        f"Guild {guild.id} is disabled (reason: unpaid invoice). "
+        f"Server {guild.id} is disabled (reason: unpaid invoice). "
         "Its data is kept; /tenant enable serves it again."
     )
     expected = (
@@ -111,7 +123,7 @@ async def test_owner_commands_keep_working_in_a_disabled_guild(
     await tenant(world, guild, "disable")
     status = await tenant(world, guild, "status")
     assert "Status: disabled" in status
-    assert await tenant(world, guild, "enable") == f"Guild {guild.id} is enabled."
+    assert await tenant(world, guild, "enable") == f"Server {guild.id} is enabled."
     reply = await world.slash(guild, ALICE, "tag", "list")
     assert reply.content == "This server has no tags yet. Create one with /tag create."
 
@@ -119,7 +131,7 @@ async def test_owner_commands_keep_working_in_a_disabled_guild(
 async def test_owner_ids_setting_grants_owner_commands(world: World, guild: FakeGuild) -> None:
     """A user in OWNER_IDS (not the application owner) may use /tenant."""
     assert await tenant(world, guild, "disable", user=EXTRA_OWNER) == (
-        f"Guild {guild.id} is disabled. Its data is kept; /tenant enable serves it again."
+        f"Server {guild.id} is disabled. Its data is kept; /tenant enable serves it again."
     )
     found = await tenant_of(guild.id)
     assert found is not None
@@ -131,7 +143,7 @@ async def test_enable_until_a_date_then_expiry_refuses_members(
 ) -> None:
     """/tenant enable until=DATE serves through that day; once past, members are refused."""
     text = await tenant(world, guild, "enable", until="2999-01-31")
-    assert text == f"Guild {guild.id} is enabled until 2999-02-01 00:00 UTC."
+    assert text == f"Server {guild.id} is enabled until 2999-02-01 00:00 UTC."
     found = await tenant_of(guild.id)
     assert found is not None
     assert found.paid_until == datetime(2999, 2, 1, tzinfo=UTC)
@@ -166,7 +178,7 @@ async def test_enable_until_a_date_then_expiry_refuses_members(
         (
             "disable",
             {"guild_id": "123456789012345678"},
-            "Guild 123456789012345678 has no Guildhall instance (the bot was never set up there).",
+            "Server 123456789012345678 has no Guildhall instance (the bot was never set up there).",
         ),
     ],
     ids=["until-garbage", "until-past", "reason-long", "id-letters", "id-zero", "id-unknown"],
@@ -198,9 +210,10 @@ async def test_unprovisioned_guild_is_reported_and_enable_sets_it_up(
     await world.tenancy.forget(guild.id)
     reply = await world.slash(guild, ALICE, "tag", "list")
     assert reply.content == (
-        "This server is not set up yet. A bot owner can fix it with /tenant enable."
+        "Guildhall is not set up in this server yet; that usually happens within a minute of "
+        "adding the bot. If it lasts, ask a server admin to remove the bot and add it again."
     )
-    assert await tenant(world, guild, "enable") == f"Guild {guild.id} is enabled."
+    assert await tenant(world, guild, "enable") == f"Server {guild.id} is enabled."
     created = await world.slash(
         guild, ALICE, "tag", "create", options={"name": "a", "content": "b"}
     )

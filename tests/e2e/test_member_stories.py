@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.models.tenant import Member
-from bench.fakediscord import FakeGuild
+from bench.fakediscord import MANAGE_GUILD, FakeGuild
 from tests.e2e.world import ALICE, BOB, World, eventually, sql_rows
 
 pytestmark = pytest.mark.e2e
@@ -58,8 +58,11 @@ async def test_forget_me_deletes_the_members_data_in_this_guild_only(
     await eventually(lambda: messages_counted(world, guild_b, ALICE, 1))
     await world.slash(guild_a, ALICE, "tag", "create", options={"name": "hello", "content": "hi"})
 
-    forgotten = await world.slash(guild_a, ALICE, "privacy", "forget-me")
-    assert forgotten.ephemeral
+    asked = await world.slash(guild_a, ALICE, "privacy", "forget-me")
+    assert asked.ephemeral and asked.message is not None
+    forgotten = await world.fake.click(
+        guild_a.id, ALICE, asked.message, f"privacy:forget-me:confirm:{ALICE}"
+    )
     assert (forgotten.content or "").startswith("Done: your data in this server is gone (2 rows).")
     assert await sql_rows(guild_a.id, "member") == []
     [tag] = await sql_rows(guild_a.id, "tag", "name, author_id")
@@ -86,7 +89,9 @@ async def test_french_speaking_member_gets_french_replies(world: World, guild_a:
         guild_a, ALICE, "tag", "create", options={"name": "RÈGLES", "content": "x"}, locale="fr"
     )
     assert taken.content == "Il existe déjà un tag nommé **RÈGLES** (les noms ignorent la casse)."
-    not_owner = await world.slash(guild_a, ALICE, "tenant", "status", locale="fr")
+    not_owner = await world.slash(
+        guild_a, ALICE, "tenant", "status", locale="fr", permissions=MANAGE_GUILD
+    )
     assert not_owner.content == "Seuls les propriétaires du bot peuvent utiliser cette commande."
     english = await world.slash(guild_a, BOB, "tag", "show", options={"name": "absent"})
     assert english.content == "There is no tag called **absent**."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.models.shared import TenantStatus
-from bench.fakediscord import ADMINISTRATOR, FakeGuild
+from bench.fakediscord import ADMINISTRATOR, MANAGE_GUILD, FakeGuild
 from tests.e2e.world import ALICE, APP_OWNER, BOB, EXTRA_OWNER, World, sql_rows, tenant_of
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +27,7 @@ async def test_owner_disables_guild_a_then_enable_brings_its_data_back(
         guild_a, APP_OWNER, "tenant", "disable", options={"reason": "unpaid"}
     )
     assert (disabled.content, disabled.ephemeral) == (
-        f"Guild {guild_a.id} is disabled (reason: unpaid). "
+        f"Server {guild_a.id} is disabled (reason: unpaid). "
         "Its data is kept; /tenant enable serves it again.",
         True,
     )
@@ -43,8 +43,8 @@ async def test_owner_disables_guild_a_then_enable_brings_its_data_back(
     assert in_b.content == "B"
     assert [row["name"] for row in await sql_rows(guild_a.id, "tag", "name")] == ["faq"]
 
-    enabled = await world.slash(guild_a, EXTRA_OWNER, "tenant", "enable")
-    assert (enabled.content, enabled.ephemeral) == (f"Guild {guild_a.id} is enabled.", True)
+    enabled = await world.slash(guild_a, EXTRA_OWNER, "tenant", "enable", permissions=MANAGE_GUILD)
+    assert (enabled.content, enabled.ephemeral) == (f"Server {guild_a.id} is enabled.", True)
     shown = await world.slash(guild_a, ALICE, "tag", "show", options={"name": "faq"})
     assert (shown.content, shown.ephemeral) == ("42", False)
 

@@ -73,9 +73,9 @@ def test_explicit_guild_id_and_context_tag_lines(capture) -> None:
 
 
 async def test_cli_logs_json_with_guild_ids(cli, tenancy, provisioned) -> None:
-    """LOG_FORMAT=json: the CLI's log lines on stderr are JSON carrying the guild id."""
+    """LOG_FORMAT=json: the CLI's log lines (``-v``: INFO too) are JSON carrying the guild id."""
     guild = await provisioned()
-    result = await cli("tenants", "disable", str(guild), LOG_FORMAT="json")
+    result = await cli("-v", "tenants", "disable", str(guild), LOG_FORMAT="json")
     assert result.code == 0, result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any(line["guild_id"] == guild and "disabled" in line["message"] for line in lines)

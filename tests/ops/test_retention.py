@@ -124,7 +124,7 @@ async def test_cli_purge_needs_yes_and_purges(cli, tenancy, provisioned) -> None
     refused = await cli("tenants", "purge", str(guild))
     assert refused.code == 2 and "--yes" in refused.stderr
     assert await _schema_exists(tenancy, guild)
-    done = await cli("tenants", "purge", str(guild), "--yes")
+    done = await cli("-v", "tenants", "purge", str(guild), "--yes")  # -v: INFO lines too
     assert done.code == 0, done.stderr
     assert f"guild {guild} purged" in done.stdout
     assert f"guild {guild} purged: schema guild_{guild} dropped" in done.stderr  # the log line

@@ -15,19 +15,30 @@ beside the right to erasure) and their opt-out.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import disnake
 from disnake.ext import commands
 
-from app.cogs._common import GuildInter, reply
+from app.cogs._common import ButtonInter, GuildInter, reply, tr
 from app.cogs.privacy import _store as privacy
 from app.cogs.privacy._export import send_export
 from app.i18n import localized
 from app.tenancy import guild_db
 
+#: Custom ids of the confirmation's buttons: stateless (the user id is in the id), so a
+#: confirmation still works after a restart and nobody else's click can act on it.
+if TYPE_CHECKING:
+    from app.bot import GuildhallBot
+
+CONFIRM_PREFIX = "privacy:forget-me:confirm:"
+CANCEL_PREFIX = "privacy:forget-me:cancel:"
+
 
 class Privacy(commands.Cog):
     """A member's control over their own data."""
 
-    def __init__(self, bot: commands.InteractionBot) -> None:
+    def __init__(self, bot: GuildhallBot) -> None:
         self.bot = bot
 
     @commands.slash_command(
@@ -41,10 +52,46 @@ class Privacy(commands.Cog):
         description=localized("PRIVACY_FORGET_ME_DESCRIPTION"),
     )
     async def forget_me(self, inter: GuildInter) -> None:
-        """Delete the caller's data in this guild; anonymise what they wrote."""
+        """Ask the caller to confirm (a button) before their data in this guild is deleted."""
         async with guild_db(inter.guild_id):
-            touched = await privacy.forget_here(inter.author.id)
-        await reply(inter, "privacy.forgotten", rows=sum(touched.values()))
+            pass  # a disabled guild refuses here, like every tenant command, before any question
+        user = inter.author.id
+        buttons = [
+            disnake.ui.Button(
+                style=disnake.ButtonStyle.danger,
+                label=tr(inter, "privacy.forget_confirm_button"),
+                custom_id=f"{CONFIRM_PREFIX}{user}",
+            ),
+            disnake.ui.Button(
+                style=disnake.ButtonStyle.secondary,
+                label=tr(inter, "privacy.forget_cancel_button"),
+                custom_id=f"{CANCEL_PREFIX}{user}",
+            ),
+        ]
+        await inter.response.send_message(
+            tr(inter, "privacy.forget_confirm"), components=buttons, ephemeral=True
+        )
+
+    @commands.Cog.listener("on_button_click")
+    async def on_forget_me_button(self, inter: ButtonInter) -> None:
+        """The confirmation's answer: delete (only for the user who asked) or leave it."""
+        custom_id = inter.data.custom_id
+        if not custom_id.startswith((CONFIRM_PREFIX, CANCEL_PREFIX)):
+            return
+        if inter.guild_id is None or custom_id.rsplit(":", 1)[1] != str(inter.author.id):
+            await inter.response.send_message(tr(inter, "errors.not_allowed"), ephemeral=True)
+            return
+        if custom_id.startswith(CANCEL_PREFIX):
+            await inter.response.edit_message(tr(inter, "privacy.forget_cancelled"), components=[])
+            return
+        try:
+            async with guild_db(inter.guild_id):
+                touched = await privacy.forget_here(inter.author.id)
+        except Exception as exc:  # the slash commands' one error handler answers it
+            await self.bot.answer_error(inter, exc)
+            return
+        text = tr(inter, "privacy.forgotten", count=sum(touched.values()))
+        await inter.response.edit_message(text, components=[])
 
     @privacy.sub_command(
         name=localized("PRIVACY_OPT_OUT_NAME"), description=localized("PRIVACY_OPT_OUT_DESCRIPTION")

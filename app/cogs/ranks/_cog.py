@@ -22,7 +22,7 @@ import disnake
 from disnake.ext import commands
 
 from app.cogs import _guild_settings as guild_settings
-from app.cogs._common import GuildInter, reply
+from app.cogs._common import GuildInter, reply, tr
 from app.cogs._cooldowns import cooldown
 from app.cogs._reward_roles import reward_level_up
 from app.cogs.ranks import _store as ranks
@@ -131,5 +131,5 @@ class Ranks(commands.Cog):
             into=step.into_level,
             needed=step.for_next,
             position=found.position,
-            messages=found.message_count,
+            messages=tr(inter, "rank.messages", count=found.message_count),
         )

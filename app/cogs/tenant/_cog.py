@@ -109,6 +109,10 @@ class TenantAdmin(commands.Cog):
         name=localized("TENANT_NAME"),
         description=localized("TENANT_DESCRIPTION"),
         contexts=disnake.InteractionContextTypes(guild=True, bot_dm=True),
+        # Out of members' sight: Discord shows /tenant only to members who may manage the
+        # server (a server's admins can change that under Integrations). The owner check
+        # above still refuses everyone else, whatever they see.
+        default_member_permissions=disnake.Permissions(manage_guild=True),
     )
     async def tenant(self, inter: CommandInter) -> None:
         """Parent of the /tenant sub-commands (never runs on its own)."""
