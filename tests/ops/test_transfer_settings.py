@@ -36,7 +36,7 @@ async def test_settings_rewards_and_aliases_survive_export_and_import(provisione
     assert len(document["tables"]["guild_settings"]) == 1
     assert [row["channel_id"] for row in document["tables"]["no_xp_channel"]] == [42]
     assert list(document["tables"]).index("tag") < list(document["tables"]).index("tag_alias")
-    await import_guild(b, io.StringIO(json.dumps(document)))
+    await import_guild(b, io.StringIO(json.dumps(document)), allow_other_guild=True)
     async with guild_db(b):
         assert await guild_settings.current(b) == expected
         assert [(r.level, r.role_id) for r in await rewards.rewards()] == [(5, 2**60)]
@@ -51,7 +51,9 @@ async def test_an_import_drops_the_guilds_cached_settings(tenancy, provisioned) 
         await guild_settings.update(source, language="fr")
     async with guild_db(target):
         assert (await guild_settings.current(target)).language is None  # now cached
-    await import_guild(target, io.StringIO(await _export(source)), replace=True)
+    await import_guild(
+        target, io.StringIO(await _export(source)), replace=True, allow_other_guild=True
+    )
     cache = current_tenancy().guild_caches.kind(guild_settings.KIND)
     for _ in range(100):  # the listener hears the NOTIFY sent at commit
         if cache.peek(target) is None:
