@@ -10,6 +10,7 @@ from app.models.tenant import TagAlias
 from bench.fakediscord import MANAGE_GUILD, FakeGuild
 from bench.fakediscord.roles import create_role
 from tests.bot.conftest import ALICE, BOB, MOD, World
+from tests.bot.test_privacy import forget_me
 
 pytestmark = pytest.mark.e2e
 
@@ -94,7 +95,7 @@ async def test_forget_me_anonymizes_the_aliases_one_made(world: World, guild: Fa
     """/privacy forget-me keeps the aliases a member made, with "deleted user" as author."""
     await tag(world, guild, "create", name="Rules", content="x", user=BOB)
     await tag(world, guild, "alias", name="rules", alias="r")
-    await world.slash(guild, ALICE, "privacy", "forget-me")
+    await forget_me(world, guild, ALICE)  # asks, then the confirm button
     alias = await world.rows(guild, lambda: TagAlias.get(name_key="r"))
     assert alias.author_id == GHOST_USER_ID
 
