@@ -52,7 +52,7 @@ def _guild_sql(guild_id: int, tag: str, ddl: str, aerich_rows: str) -> str:
 
 
 async def build_guilds(
-    address: ServerAddress, guild_ids: Sequence[int], ddl: str, *, jobs: int = 2, batch: int = 50
+    address: ServerAddress, guild_ids: Sequence[int], ddl: str, *, jobs: int = 2, batch: int = 25
 ) -> None:
     """Provision ``guild_ids`` (none may exist yet): ``batch`` guilds per transaction,
     ``jobs`` connections at once."""
