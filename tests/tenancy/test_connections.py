@@ -14,22 +14,22 @@ from app.tenancy.connections.shared_tier import SHARED_TIER_APPLICATION_NAME
 from app.tenancy.registry.runtime import GUILD_APPLICATION_NAME
 
 
-async def _guild_connections() -> int:
+async def _backends(*application_names: str) -> int:
+    """This database's server connections opened under any of ``application_names``."""
     rows = await connections.get("shared").execute_query_dict(
         "SELECT count(*) AS n FROM pg_stat_activity"
         " WHERE datname = current_database() AND application_name = ANY($1)",
-        [[GUILD_APPLICATION_NAME, SHARED_TIER_APPLICATION_NAME]],
+        [list(application_names)],
     )
     return int(rows[0]["n"])
+
+
+async def _guild_connections() -> int:
+    return await _backends(GUILD_APPLICATION_NAME, SHARED_TIER_APPLICATION_NAME)
 
 
 async def _pinned_backends() -> int:
-    rows = await connections.get("shared").execute_query_dict(
-        "SELECT count(*) AS n FROM pg_stat_activity"
-        " WHERE datname = current_database() AND application_name = $1",
-        [GUILD_APPLICATION_NAME],
-    )
-    return int(rows[0]["n"])
+    return await _backends(GUILD_APPLICATION_NAME)
 
 
 async def _eventually(predicate, seconds: float = 3.0) -> bool:
