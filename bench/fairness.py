@@ -14,6 +14,11 @@ a shared machine falls on all of them alike.
 * ``bot`` — the unmodified bot against the fake Discord on 127.0.0.1: every guild's members
   post messages (XP) at the rates, and each quiet guild also runs ``/rank`` every
   ``--rank-every`` seconds; the sample is ``/rank``'s round trip (bench/_fairness_bot.py).
+  Each scenario also shows the CPU the bot process and the benchmark's own process (fake
+  Discord and load) used, the benchmark's event-loop lag and the load average: on a busy
+  machine a lag p99 near the quiet p99, or a bot that got far less than a core, says the
+  run measured the machine, not the bot. Settings such as ``XP_GUILD_BUDGET`` in the
+  environment reach the bot. About 2 minutes with the defaults.
 
 Reported per scenario: the quiet guilds' p50/p99 and errors, the noisy guild's operations
 served, refused (by reason) and delayed. The floor: quiet p99 with the noisy guild at most
@@ -103,6 +108,10 @@ def _print_row(row: dict[str, Any], quiet_output: bool) -> None:
             g = row[group]
             line += f"\n{'':<22} {group} messages sent {g['messages_sent']}"
             line += f", counted {g['messages_counted']}"
+    if "bot" in row:
+        line += f"\n{'':<22} CPU: bot {row['bot']['cores']} cores, bench {row['bench']['cores']}"
+        line += f"; bench loop lag p99 {row['lag']['p99_ms']} ms; load average"
+        line += f" {row['machine']['load']}"
     print(line, flush=True)
 
 
@@ -113,13 +122,20 @@ def verdict(rows: list[dict[str, Any]], capped: str) -> dict[str, Any]:
     ratio = row["p99_ms"] / base["p99_ms"] if base["p99_ms"] else float("inf")
     lost = row.get("messages_sent", 0) - row.get("messages_counted", 0)
     ok = ratio <= FLOOR and not row["errors"] and lost == 0
-    return {
+    result = {
         "scenario": capped,
+        "p50_ms": [base["p50_ms"], row["p50_ms"]],
+        "p99_ms": [base["p99_ms"], row["p99_ms"]],
         "p99_ratio": round(ratio, 2),
+        "quiet_errors": sum(row["errors"].values()),
         "quiet_messages_lost": lost,
         "floor": FLOOR,
         "holds": ok,
     }
+    bots = [r.get("bot", {}).get("cores") for r in rows if r["scenario"] in ("quiet only", capped)]
+    if all(bots):
+        result["bot_cpu_cores"] = bots
+    return result
 
 
 def main(argv: list[str]) -> int:
