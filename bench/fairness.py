@@ -43,6 +43,8 @@ from bench._support import scratch_tenancy
 FIRST_GUILD = 10**17
 #: The floor of issue 17: quiet p99 with the noisy guild <= this x quiet p99 without it.
 FLOOR = 1.5
+#: Bot path: beyond this lag of its own event loop, the benchmark's samples are its own delay.
+LAG_LIMIT_MS = 50
 
 
 async def _operation(guild_id: int, hold_s: float) -> None:
@@ -135,7 +137,26 @@ def verdict(rows: list[dict[str, Any]], capped: str) -> dict[str, Any]:
     bots = [r.get("bot", {}).get("cores") for r in rows if r["scenario"] in ("quiet only", capped)]
     if all(bots):
         result["bot_cpu_cores"] = bots
+        result["unsound"] = unsound(rows)
     return result
+
+
+def unsound(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a bot-path run measured the machine rather than the bot (empty: it did not).
+
+    The ratio means something only if the bot kept up without the noisy guild and the load
+    generator sent on time in every scenario.
+    """
+    reasons = []
+    alone = next(r for r in rows if r["scenario"] == "quiet only")["quiet"]
+    if alone["errors"] or alone.get("messages_sent", 0) != alone.get("messages_counted", 0):
+        reasons.append("the bot did not keep up even without the noisy guild (lower --rate)")
+    for row in rows:
+        if row["lag"]["p99_ms"] > LAG_LIMIT_MS:
+            reasons.append(
+                f"{row['scenario']}: the load generator lagged (p99 > {LAG_LIMIT_MS} ms)"
+            )
+    return reasons
 
 
 def main(argv: list[str]) -> int:
@@ -174,5 +195,20 @@ def main(argv: list[str]) -> int:
         for path in ("db", "bot"):
             if path in result:
                 for line in result[path]["verdicts"]:
-                    print(f"{path}: {line}")
+                    _print_verdict(path, line)
     return 0
+
+
+def _print_verdict(path: str, v: dict[str, Any]) -> None:
+    (p50, p50_with), (p99, p99_with) = v["p50_ms"], v["p99_ms"]
+    print(
+        f"{path}: {v['scenario']}: quiet p99 {p99} -> {p99_with} ms (x{v['p99_ratio']}),"
+        f" p50 {p50} -> {p50_with} ms; quiet errors {v['quiet_errors']},"
+        f" quiet messages lost {v['quiet_messages_lost']};"
+        f" floor x{v['floor']} {'holds' if v['holds'] else 'NOT met'}"
+    )
+    if "bot_cpu_cores" in v:
+        alone, noisy = v["bot_cpu_cores"]
+        print(f"{path}: bot CPU {alone} -> {noisy} cores")
+        for reason in v["unsound"]:
+            print(f"{path}: UNSOUND RUN: {reason}")
