@@ -20,6 +20,9 @@ a shared machine falls on all of them alike.
   run measured the machine, not the bot. Settings such as ``XP_GUILD_BUDGET`` in the
   environment reach the bot. About 2 minutes with the defaults.
 
+* ``parse`` — the CPU one message over the XP budget costs the bot, parsed by disnake or
+  dropped raw by the gateway filter (bench/_fairness_parse.py; no network, no database).
+
 Reported per scenario: the quiet guilds' p50/p99 and errors, the noisy guild's operations
 served, refused (by reason) and delayed. The floor: quiet p99 with the noisy guild at most
 1.5 x without it, and no quiet errors. ``--json`` prints one object.
@@ -162,7 +165,7 @@ def unsound(rows: list[dict[str, Any]]) -> list[str]:
 def main(argv: list[str]) -> int:
     """Parse options, run the chosen paths, print the table and whether the floor holds."""
     parser = argparse.ArgumentParser(prog="python -m bench fairness", description=__doc__)
-    parser.add_argument("--path", choices=("db", "bot", "both"), default="both")
+    parser.add_argument("--path", choices=("db", "bot", "both", "parse"), default="both")
     parser.add_argument("--guilds", type=int, default=200, help="quiet guilds")
     parser.add_argument("--rate", type=float, default=0.6, help="per quiet guild, per second")
     parser.add_argument("--factor", type=float, default=100, help="noisy rate / quiet rate")
@@ -171,6 +174,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--hold-ms", type=float, default=115, help="db path: server time per op")
     parser.add_argument("--caps", type=lambda v: [int(c) for c in v.split(",")], default=None)
     parser.add_argument("--rank-every", type=float, default=5, help="bot path: /rank period")
+    parser.add_argument("--messages", type=int, default=20_000, help="parse path: per run")
+    parser.add_argument("--repeat", type=int, default=3, help="parse path: runs of each way")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -189,6 +194,10 @@ def main(argv: list[str]) -> int:
             print(f"bot: {args.guilds} quiet guilds posting {args.rate}/s, one at x{args.factor}")
         rows = asyncio.run(run_bot(args, _print_row))
         result["bot"] = {"rows": rows, "verdicts": [verdict(rows, "with noisy")]}
+    if args.path == "parse":
+        from bench._fairness_parse import run_parse
+
+        result["parse"] = run_parse(args)
     if args.json:
         print(json.dumps(result))
     else:
