@@ -18,7 +18,7 @@ a shared machine falls on all of them alike.
   Discord and load) used, the benchmark's event-loop lag and the load average: on a busy
   machine a lag p99 near the quiet p99, or a bot that got far less than a core, says the
   run measured the machine, not the bot. Settings such as ``XP_GUILD_BUDGET`` in the
-  environment reach the bot. About 2 minutes with the defaults.
+  environment reach the bot. About 2 minutes with the defaults (2.5 at load average 8).
 
 * ``parse`` — the CPU one message over the XP budget costs the bot, parsed by disnake or
   dropped raw by the gateway filter (bench/_fairness_parse.py; no network, no database).
