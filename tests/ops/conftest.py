@@ -41,6 +41,9 @@ def cli(tenancy: Tenancy, tmp_path: Path) -> RunCli:
             if not key.startswith(("DISCORD_", "TENANT_", "LOG_", "HEALTH_"))
         }
         environ.update(DATABASE_URL=tenancy.address.dsn, LOG_FORMAT="text", COLUMNS="200")
+        # No operator's ~/.config/guildhall/.env either (app/env_files.py reads it).
+        environ.update(XDG_CONFIG_HOME=str(tmp_path / "no-user-config"))
+        environ.pop("GUILDHALL_ENV_FILE", None)
         environ.update(env)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
