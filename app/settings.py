@@ -112,10 +112,11 @@ class Settings(BaseSettings):
             return frozenset(ids)
         return value
 
-    @field_validator("shard_count", mode="before")
+    @field_validator("shard_count", "tenant_cache_size", "guild_shared_leases_max", mode="before")
     @classmethod
-    def _empty_shard_count(cls, value: object) -> object:
-        # SHARD_COUNT= (empty, as in .env.example) means "unset", not "invalid".
+    def _empty_is_unset(cls, value: object) -> object:
+        # SHARD_COUNT= (empty, as in .env.example) means "unset", not "invalid": a copied
+        # .env.example (or `docker run --env-file` of it) must start.
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("shard_ids", mode="before")

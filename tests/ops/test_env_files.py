@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
 from app.cli.doctor_settings import env_files_finding
 from app.settings import SettingsError, load_settings
@@ -129,3 +130,23 @@ async def test_a_missing_guildhall_env_file_exits_2_with_one_line(
     result = await cli("tenants", "list", GUILDHALL_ENV_FILE=str(missing))
     assert (result.code, result.stdout) == (2, "")
     assert result.stderr == f"guildhall: GUILDHALL_ENV_FILE={missing} does not exist\n"
+
+
+@pytest.mark.parametrize("how", ["env file", "environment"])
+def test_a_copied_env_example_loads(
+    homes: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """``cp .env.example .env`` works as read from a file and as ``docker run --env-file``
+    passes it (every line, empty values included, becomes an environment variable)."""
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    values = {key: value or "" for key, value in dotenv_values(example).items()}
+    if how == "env file":
+        homes[1].write_text(example.read_text())
+    else:
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+    settings = load_settings()
+    # The empty ones mean "unset": derived from the budget, an eighth of the shared tier.
+    assert values["TENANT_CACHE_SIZE"] == values["GUILD_SHARED_LEASES_MAX"] == ""
+    assert (settings.tenant_cache_size, settings.guild_shared_leases_max) == (None, None)
+    assert settings.connection_budget() == load_settings(_env_file=None).connection_budget()
