@@ -88,7 +88,8 @@ RUN groupadd --system --gid 10001 guildhall \
  && chown guildhall:guildhall /data \
  && chmod 0755 /usr/local/bin/guildhall-entrypoint /usr/local/bin/guildhall-healthcheck
 
-# Working directory for a mounted .env (Settings reads ./.env); state goes to /data.
+# Working directory: a .env mounted at /app/.env is read (or, instead, the file
+# GUILDHALL_ENV_FILE names); --env-file values win over any file. State goes to /data.
 WORKDIR /app
 VOLUME ["/data"]
 EXPOSE 8080
