@@ -53,9 +53,9 @@ def _configure(
     if quiet and logging.getLevelName(level) < logging.WARNING:
         level = "WARNING"
     setup_logging(level, settings.log_format)
-    # The bot's start-up (and -v) says where its settings came from: a .env left behind in
-    # another directory is otherwise invisible.
-    logging.getLogger("app.cli").info("%s", describe_env_files(env_files_to_read()))
+    if ctx.invoked_subcommand != "run":  # the bot says it once its token is checked
+        # Shown with -v: a .env left behind in another directory is otherwise invisible.
+        logging.getLogger("app.cli").info("%s", describe_env_files(env_files_to_read()))
 
 
 cli = typer.Typer(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from app.cli._common import CliError, discord_token, run, tenancy_for
+from app.env_files import describe_env_files, env_files_to_read
 from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
 from app.tenancy import report_pending_migrations, retention_loop
@@ -28,6 +29,8 @@ def run_command() -> None:
 
     settings = load_settings()
     token = discord_token(settings)
+    # Where the settings came from, at start-up: a .env in another directory is not read.
+    log.info("%s", describe_env_files(env_files_to_read()))
     try:
         run(serve(settings, token))
     except disnake.LoginFailure:

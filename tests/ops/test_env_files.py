@@ -10,6 +10,7 @@ from dotenv import dotenv_values
 
 from app.cli.doctor_settings import env_files_finding
 from app.settings import SettingsError, load_settings
+from bench.fakediscord import FakeDiscord
 from tests.ops.conftest import RunCli
 from tests.ops.test_operator_cli import bot_token
 
@@ -150,3 +151,19 @@ def test_a_copied_env_example_loads(
     assert values["TENANT_CACHE_SIZE"] == values["GUILD_SHARED_LEASES_MAX"] == ""
     assert (settings.tenant_cache_size, settings.guild_shared_leases_max) == (None, None)
     assert settings.connection_budget() == load_settings(_env_file=None).connection_budget()
+
+
+async def test_run_says_at_start_up_which_files_it_read(cli: RunCli, tmp_path: Path) -> None:
+    """`guildhall run` logs the files (here the user's, holding the token) before logging in."""
+    config = tmp_path / "xdg"
+    user_env = config / "guildhall" / ".env"
+    user_env.parent.mkdir(parents=True)
+    async with FakeDiscord(token="right") as fake:
+        user_env.write_text(f"DISCORD_TOKEN=wrong\nDISCORD_API_BASE={fake.api_base}\n")
+        result = await cli("run", XDG_CONFIG_HOME=str(config), LOG_LEVEL="INFO", HEALTH_PORT="0")
+    lines = result.stderr.splitlines()
+    assert result.code == 1, result
+    assert any(line.endswith(f"INFO app.cli.run settings read from {user_env}") for line in lines)
+    assert (
+        lines[-1] == "guildhall: login to Discord failed: the token in DISCORD_TOKEN was rejected"
+    )
