@@ -29,8 +29,6 @@ def run_command() -> None:
 
     settings = load_settings()
     token = discord_token(settings)
-    # Where the settings came from, at start-up: a .env in another directory is not read.
-    log.info("%s", describe_env_files(env_files_to_read()))
     try:
         run(serve(settings, token))
     except disnake.LoginFailure:
@@ -64,6 +62,9 @@ async def serve(settings: Settings, token: str) -> None:
 
     with api_base(settings.discord_api_base):
         async with tenancy_for(settings, listen=True) as tenancy:
+            # Where the settings came from (a .env in another directory is not read), once the
+            # database is up: a failure before that stays one line.
+            log.info("%s", describe_env_files(env_files_to_read()))
             await report_pending_migrations(log)
             bot = GuildhallBot(settings, tenancy)
             async with background_services(settings, bot):
