@@ -90,6 +90,20 @@ async def test_cli_doctor_unreachable_database(cli) -> None:
     assert "DATABASE_URL" in database["fix"]
 
 
+async def test_cli_doctor_says_which_settings_files_it_read(cli, tmp_path) -> None:
+    """The per-user settings file is named (a token that "vanished" in another directory)."""
+    user_env = tmp_path / "xdg" / "guildhall" / ".env"
+    user_env.parent.mkdir(parents=True)
+    user_env.write_text("LOG_LEVEL=INFO\n")
+    result = await cli(
+        "doctor", "--json", DATABASE_URL="postgresql://postgres@127.0.0.1:1/nope",
+        DISCORD_TOKEN=TOKEN, XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )  # fmt: skip
+    settings = {f["check"]: f for f in json.loads(result.stdout)["findings"]}["settings"]
+    assert settings["level"] == "info"
+    assert settings["message"] == f"settings read from {user_env}"
+
+
 async def test_fresh_database_needs_migrate(scratch_db) -> None:
     """No shared schema: error with `guildhall db migrate`."""
     (finding,) = await schema_findings(scratch_db)
