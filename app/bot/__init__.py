@@ -65,6 +65,7 @@ class GuildhallBot(LifecycleHandlers, ErrorHandling):
             options.setdefault("shard_count", scope.shard_count)
             options.setdefault("shard_ids", list(scope.shard_ids))
         self._pending_shards = PendingShards()
+        self._lifecycle_tasks = set()
         options.setdefault("intents", bot_intents())
         # Tags and notes are user-written text: nothing the bot says may ping anyone.
         options.setdefault("allowed_mentions", disnake.AllowedMentions.none())

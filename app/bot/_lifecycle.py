@@ -4,8 +4,9 @@ left on removal; the database's outages are waited out (a part of :class:`Guildh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
 import disnake
@@ -34,6 +35,34 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
     tenancy: Tenancy
     metrics: BotMetrics
     _pending_shards: PendingShards
+    #: The lifecycle handlers running now (see :meth:`close`).
+    _lifecycle_tasks: set[asyncio.Task[object]]
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        """Register the running handler's task, so that :meth:`close` can stop it."""
+        task = asyncio.current_task()
+        if task is None:  # not in a task: nothing to register
+            yield
+            return
+        self._lifecycle_tasks.add(task)
+        try:
+            yield
+        finally:
+            self._lifecycle_tasks.discard(task)
+
+    async def close(self) -> None:
+        """Close the gateway, then cancel the lifecycle work still running.
+
+        The tenancy is closed right after the bot (``guildhall run``): a READY reconcile or a
+        join still provisioning would fail under it and log errors on a clean stop. Cancelled
+        instead, its transaction rolls back and the next start does the work again.
+        """
+        await super().close()
+        tasks = [t for t in self._lifecycle_tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def on_ready(self) -> None:
         """For each shard that had a full READY: provision guilds joined while offline,
@@ -46,11 +75,12 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
         if ready is None:
             return
         shards = format_shard_ids(ready.scope.shard_ids)
-        report = await self._until_the_database_answers(
-            lambda: self.tenancy.reconcile(ready.present(self.guilds), ready.scope),
-            f"reconciling shards {shards} with the registry",
-            lambda: True,
-        )
+        with self._in_flight():
+            report = await self._until_the_database_answers(
+                lambda: self.tenancy.reconcile(ready.present(self.guilds), ready.scope),
+                f"reconciling shards {shards} with the registry",
+                lambda: True,
+            )
         if report is None:
             return
         self.metrics.provisioning.labels("ok").inc(len(report.provisioned))
@@ -107,7 +137,7 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
         until it succeeds, the bot leaves the guild or the bot closes: Discord sends the join
         only once. Dispatches ``tenant_joined(guild_id)`` once the registry is updated.
         """
-        with guild_context(guild.id):
+        with guild_context(guild.id), self._in_flight():
             tenant = await self._until_the_database_answers(
                 lambda: self.tenancy.mark_joined(guild.id, guild.name),
                 "provisioning the guild on join",
@@ -126,7 +156,7 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
 
         Dispatches ``tenant_left(guild_id)`` once the registry is updated.
         """
-        with guild_context(guild.id):
+        with guild_context(guild.id), self._in_flight():
             try:
                 await self.tenancy.mark_left(guild.id)
             except TenantNotFound:
