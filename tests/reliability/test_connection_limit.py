@@ -12,14 +12,12 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from app.tenancy.connections.config import ServerAddress
-from app.tenancy.schemas.roles import drop_database_roles
+from tests.own_login import own_login
 
 REPO = Path(__file__).resolve().parents[2]
 GUILDS, TASKS, SECONDS = 40, 24, 4.0
@@ -32,19 +30,9 @@ async def limited_login(tenancy, request) -> AsyncIterator[ServerAddress]:
     """A non-superuser login owning a database of its own, with ``request.param`` =
     (``"ROLE"`` or ``"DATABASE"``, limit) as the CONNECTION LIMIT; both dropped afterwards."""
     on, limit = request.param
-    name = f"{tenancy.address.database}_cl"
-    role_limit = f"CONNECTION LIMIT {limit}" if on == "ROLE" else ""
-    db_limit = f"CONNECTION LIMIT {limit}" if on == "DATABASE" else ""
-    admin = await asyncpg.connect(tenancy.address.dsn)
-    await admin.execute(f'CREATE ROLE "{name}" LOGIN NOINHERIT CREATEROLE {role_limit}')
-    await admin.execute(f'CREATE DATABASE "{name}" OWNER "{name}" {db_limit}')
-    try:
-        yield replace(tenancy.address, user=name, password=None, database=name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await drop_database_roles(admin, name)
-        await admin.execute(f'DROP ROLE IF EXISTS "{name}"')
-        await admin.close()
+    options = {f"{on.lower()}_options": f"CONNECTION LIMIT {limit}"}
+    async with own_login(tenancy.address, f"{tenancy.address.database}_cl", **options) as login:
+        yield login
 
 
 async def _run_load(address: ServerAddress) -> tuple[dict, str]:
