@@ -84,3 +84,37 @@ async def test_a_failed_begin_in_a_lease_leaves_the_lease_bound(
         assert connections.get(TENANT_ALIAS) is client
         async with in_transaction(TENANT_ALIAS) as conn:
             assert await conn.execute_query_dict("SELECT 1 AS one") == [{"one": 1}]
+
+
+async def test_a_transaction_cancelled_in_its_begin_leaves_no_connection_behind(
+    tenancy, monkeypatch
+) -> None:
+    """Cancelled once BEGIN ran (a shutdown cancelling the spare refill): the connection is
+    neither kept out of the pool nor reset in its transaction (asyncpg's "Resetting
+    connection with an active transaction" ERROR line)."""
+    original = TransactionWrapper.begin
+    began = asyncio.Event()
+
+    async def begin_then_hang(self: TransactionWrapper) -> None:
+        await original(self)
+        began.set()
+        await asyncio.Event().wait()  # until cancelled
+
+    loop = asyncio.get_running_loop()
+    reported: list[dict] = []
+    monkeypatch.setattr(loop, "call_exception_handler", reported.append)
+    pool = connections.get(SHARED_ALIAS)._pool
+    monkeypatch.setattr(TransactionWrapper, "begin", begin_then_hang)
+
+    async def transaction() -> None:
+        async with in_transaction(SHARED_ALIAS):
+            pass
+
+    task = asyncio.create_task(transaction())
+    await asyncio.wait_for(began.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    monkeypatch.setattr(TransactionWrapper, "begin", original)
+    assert pool.get_size() == pool.get_idle_size()  # nothing left checked out
+    assert [r["message"] for r in reported] == []

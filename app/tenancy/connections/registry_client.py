@@ -1,12 +1,13 @@
 """The client of the static connections ("shared", the "tenant" sentinel): Tortoise's asyncpg
-client, with transactions that are undone when their BEGIN fails.
+client, with transactions that are undone when their BEGIN fails or is cancelled.
 
 Tortoise's pooled transaction acquires a connection, binds its wrapper under the alias for the
 current task, then sends BEGIN. When the connection dies right then (a database outage), the
 exception leaves ``__aenter__`` before anything is undone: the task stays bound to a wrapper
 over a dead connection, and every later ``in_transaction`` of that task fails with "connection
 has been released back to the pool" — a guild join retried in one task was never provisioned
-(docs/library-behaviour.md, "Tortoise: a failed BEGIN").
+(docs/library-behaviour.md, "Tortoise: a failed BEGIN"). A cancelled BEGIN left the connection
+checked out of the pool for good.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ class _UndoneOnFailedBegin(TransactionContextPooled):
             token = getattr(self, "token", None)  # set once the connection was acquired
             if token is not None:
                 get_connections().reset(token)
-                with contextlib.suppress(Exception):  # a dead connection: the pool knows
-                    await self.client._parent._pool.release(self.client._connection)
+                # Its state is unknown (BEGIN may have run; a cancellation may have cut it):
+                # closed rather than reset and reused, the pool opens a fresh one. Already
+                # closed when it died, and then the pool knows.
+                with contextlib.suppress(Exception):
+                    self.client._connection.terminate()
             raise
 
 
