@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -51,13 +50,6 @@ def guildhall_env(**values: str) -> dict[str, str]:
     env.update({name.upper(): "0" for name in NO_COOLDOWNS})
     env.update(values)
     return env
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now (for the child's /healthz)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -16,11 +16,11 @@ from tests.e2e.guildhall_process import (
     START_TIMEOUT_S,
     GuildhallProcess,
     assert_no_bot_errors,
-    free_port,
     guildhall_env,
     guildhall_run,
 )
 from tests.e2e.world import ALICE, APP_OWNER, eventually, wait_provisioned
+from tests.ports import reserved_port
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ async def test_metrics_count_interactions_connections_and_guilds_during_a_run(
     fake = FakeDiscord(owner_ids=[APP_OWNER])
     guild = fake.add_guild(name="Metrics guild")
     discord_watch.watch(fake)
-    port = free_port()
+    port = reserved_port()
     url = f"http://127.0.0.1:{port}/metrics"
     async with fake:
         env = guildhall_env(

@@ -21,12 +21,12 @@ from tests.e2e.guildhall_process import (
     GuildhallProcess,
     assert_no_bot_errors,
     assert_stopped_cleanly,
-    free_port,
     guildhall_env,
     guildhall_run,
 )
 from tests.e2e.pgproxy import PgProxy
 from tests.e2e.world import ALICE, APP_OWNER, BOB, eventually, sql_rows, wait_provisioned
+from tests.ports import reserved_port
 
 pytestmark = pytest.mark.e2e
 
@@ -92,7 +92,7 @@ async def guildhall_behind_a_proxy(
     fake = FakeDiscord(owner_ids=[APP_OWNER])
     guild = fake.add_guild(name="Guild A")
     watch.watch(fake)
-    health_port = free_port()
+    health_port = reserved_port()
     async with fake, PgProxy(database) as proxy:
         env = guildhall_env(
             DISCORD_TOKEN=fake.token,

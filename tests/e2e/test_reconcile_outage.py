@@ -16,12 +16,12 @@ from tests.e2e.guildhall_process import (
     START_TIMEOUT_S,
     assert_no_bot_errors,
     assert_stopped_cleanly,
-    free_port,
     guildhall_env,
     guildhall_run,
 )
 from tests.e2e.pgproxy import PgProxy
 from tests.e2e.world import APP_OWNER, eventually, has_status, wait_provisioned
+from tests.ports import reserved_port
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ async def test_ready_during_an_outage_reconciles_once_the_database_is_back(
             DISCORD_TOKEN=fake.token,
             DISCORD_API_BASE=fake.api_base,
             DATABASE_URL=proxy.address.dsn,
-            HEALTH_PORT=str(free_port()),
+            HEALTH_PORT=str(reserved_port()),
             LOG_LEVEL="INFO",
             # Not under test: its first sweep would meet the outage too.
             TENANT_RETENTION_DAYS="0",

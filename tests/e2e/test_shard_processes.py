@@ -21,11 +21,11 @@ from tests.e2e.guildhall_process import (
     GuildhallProcess,
     assert_no_bot_errors,
     assert_stopped_cleanly,
-    free_port,
     guildhall_env,
     guildhall_run,
 )
 from tests.e2e.world import ALICE, APP_OWNER, eventually, has_status, wait_provisioned
+from tests.ports import reserved_port
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +43,7 @@ class Shard:
     def __init__(self, shard_id: int, database: ServerAddress) -> None:
         self.shard_id = shard_id
         self.database = database
-        self.health_port = free_port()
+        self.health_port = reserved_port()
         self.outputs: list[str] = []
 
     async def health(self) -> dict[str, Any]:

@@ -7,14 +7,12 @@ role does.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncpg
 import pytest
 
 from app.cli.doctor_rights import rights_finding
 from app.tenancy.naming import database_tag, role_for
-from app.tenancy.schemas.roles import drop_database_roles
+from tests.own_login import own_login
 
 GUILD = 123456789012345678
 
@@ -22,17 +20,8 @@ GUILD = 123456789012345678
 @pytest.fixture
 async def least_privileged(tenancy):
     """A login role and a database it owns; both dropped afterwards."""
-    name = f"{tenancy.address.database}_lp"
-    admin = await asyncpg.connect(tenancy.address.dsn)
-    await admin.execute(f'CREATE ROLE "{name}" LOGIN NOINHERIT CREATEROLE')
-    await admin.execute(f'CREATE DATABASE "{name}" OWNER "{name}"')
-    try:
-        yield replace(tenancy.address, user=name, password=None, database=name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await drop_database_roles(admin, name)
-        await admin.execute(f'DROP ROLE IF EXISTS "{name}"')
-        await admin.close()
+    async with own_login(tenancy.address, f"{tenancy.address.database}_lp") as address:
+        yield address
 
 
 async def test_the_operator_path_works_and_the_login_reads_no_guild_table(

@@ -29,9 +29,17 @@ async def _schema_exists(tenancy, guild_id: int) -> bool:
         await conn.close()
 
 
+#: The sweeps below count from this "now", decades back: only this module's guilds left
+#: before it, so a sweep never purges a guild another test of the run is using.
+EPOCH = datetime(1990, 1, 1, tzinfo=UTC)
+#: Days from the real now back to EPOCH (for the CLI, which sweeps from the real now).
+EPOCH_DAYS = (datetime.now(UTC) - EPOCH).days
+
+
 async def _left_days_ago(tenancy, guild_id: int, days: float) -> None:
+    """Mark the guild left ``days`` days before EPOCH."""
     await tenancy.mark_left(guild_id)
-    await Tenant.filter(guild_id=guild_id).update(left_at=datetime.now(UTC) - timedelta(days=days))
+    await Tenant.filter(guild_id=guild_id).update(left_at=EPOCH - timedelta(days=days))
 
 
 async def test_sweep_purges_guilds_left_longer_ago_than_retention(tenancy, provisioned) -> None:
@@ -43,12 +51,11 @@ async def test_sweep_purges_guilds_left_longer_ago_than_retention(tenancy, provi
     await tenancy.disable(disabled_old, reason="abuse")
     await _left_days_ago(tenancy, disabled_old, 45)  # stays disabled, left_at set
     # An active guild with a stale left_at (inconsistent, but must still be safe).
-    await Tenant.filter(guild_id=active).update(left_at=datetime.now(UTC) - timedelta(days=99))
+    await Tenant.filter(guild_id=active).update(left_at=EPOCH - timedelta(days=99))
 
-    purged = (await purge_left_before(30)).purged
+    purged = (await purge_left_before(30, now=EPOCH)).purged
 
-    assert old in purged and disabled_old in purged
-    assert recent not in purged and active not in purged
+    assert purged == [disabled_old, old]  # oldest first
     assert not await Tenant.filter(guild_id__in=[old, disabled_old]).exists()
     assert not await _schema_exists(tenancy, old)
     assert await _schema_exists(tenancy, recent) and await _schema_exists(tenancy, active)
@@ -60,7 +67,7 @@ async def test_sweep_keeps_a_guild_that_rejoined(tenancy, provisioned) -> None:
     guild = await provisioned()
     await _left_days_ago(tenancy, guild, 60)
     await tenancy.mark_joined(guild)
-    assert guild not in (await purge_left_before(30)).purged
+    assert (await purge_left_before(30, now=EPOCH)).purged == []
     assert await _schema_exists(tenancy, guild)
 
 
@@ -138,8 +145,9 @@ async def test_cli_purge_left_before(cli, tenancy, provisioned) -> None:
     old, recent = await provisioned(), await provisioned()
     await _left_days_ago(tenancy, old, 400)
     await _left_days_ago(tenancy, recent, 1)
-    result = await cli("tenants", "purge", "--left-before", "365", "--yes", "--json")
+    days = str(EPOCH_DAYS + 365)
+    result = await cli("tenants", "purge", "--left-before", days, "--yes", "--json")
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert old in report["purged"] and recent not in report["purged"]
+    assert report["purged"] == [old]
     assert report["failed"] == {}

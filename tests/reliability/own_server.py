@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.ports import reserved_port
 
 #: Every pg_ctl call is bounded: a server that neither starts nor stops fails the test.
 PG_CTL_TIMEOUT_S = 30
@@ -26,12 +27,6 @@ def _bin_dir() -> Path | None:
         return Path(found).parent
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
     return candidates[0].parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -79,7 +74,7 @@ def own_server() -> Iterator[OwnServer]:
          "-A", "trust", "--no-sync"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    server = OwnServer(bin_dir, data_dir, _free_port(), as_user)
+    server = OwnServer(bin_dir, data_dir, reserved_port(), as_user)
     server.start()
     try:
         yield server

@@ -103,7 +103,8 @@ async def test_killed_import_writes_nothing_and_a_rerun_imports_all(
         async def writing() -> bool:
             busy = await admin.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                "AND query ILIKE 'INSERT INTO%member%' AND pid <> pg_backend_pid()"
+                "AND query ILIKE 'INSERT INTO%member%' AND pid <> pg_backend_pid() "
+                "AND datname = current_database()"  # not another test run's inserts
             )
             if busy:
                 await asyncio.sleep(delay_s)
@@ -116,7 +117,7 @@ async def test_killed_import_writes_nothing_and_a_rerun_imports_all(
         for _ in range(500):
             idle = await admin.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'INSERT INTO%member%' "
-                "AND pid <> pg_backend_pid() AND state <> 'idle'"
+                "AND pid <> pg_backend_pid() AND state <> 'idle' AND datname = current_database()"
             )
             if not idle:
                 break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import pytest
 from tortoise import connections
@@ -246,43 +247,23 @@ async def test_a_busy_home_pool_borrows_instead_of_waiting(
     assert shared.borrowed - borrowed >= 3
 
 
-async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
-    tenancy, provisioned, monkeypatch
-) -> None:
-    """The tier never opens more than its size: lease size+1 waits for the first release."""
+@dataclass
+class HeldTier:
+    """Every shared-tier connection, each leased by a guild of its own until its event is set."""
+
+    holders: list[int]
+    releases: list[asyncio.Event]
+
+
+@pytest.fixture
+async def every_shared_connection_held(tenancy, provisioned, monkeypatch):
+    """Pinning off, then every connection of the shared tier leased (and waiting on its
+    release event) when the test starts; all released and finished afterwards."""
     monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
     shared = tenancy.connections.shared
-    guilds = [await provisioned() for _ in range(shared.size + 1)]
-    gate = asyncio.Event()
+    held = HeldTier([await provisioned() for _ in range(shared.size)], [])
+    held.releases = [asyncio.Event() for _ in held.holders]
     inside = 0
-
-    async def command(guild_id: int) -> None:
-        nonlocal inside
-        async with guild_db(guild_id):
-            inside += 1
-            await gate.wait()
-
-    tasks = [asyncio.create_task(command(g)) for g in guilds]
-    assert await _eventually(lambda: inside == shared.size, seconds=20)
-    await asyncio.sleep(0.1)
-    assert inside == shared.size  # the last one is waiting, not over budget
-    assert shared.open_connections() <= shared.size
-    gate.set()
-    await asyncio.gather(*tasks)
-    assert inside == shared.size + 1
-
-
-async def test_waiters_for_the_shared_tier_are_served_first_come_first_served(
-    tenancy, provisioned, monkeypatch
-) -> None:
-    """With every connection leased, a freed connection goes to the longest waiter."""
-    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
-    shared = tenancy.connections.shared
-    holders = [await provisioned() for _ in range(shared.size)]
-    waiters = [await provisioned() for _ in range(4)]
-    releases = [asyncio.Event() for _ in holders]
-    inside = 0
-    started: list[int] = []
 
     async def hold(guild_id: int, release: asyncio.Event) -> None:
         nonlocal inside
@@ -290,48 +271,80 @@ async def test_waiters_for_the_shared_tier_are_served_first_come_first_served(
             inside += 1
             await release.wait()
 
+    tasks = [
+        asyncio.create_task(hold(g, r)) for g, r in zip(held.holders, held.releases, strict=True)
+    ]
+    try:
+        assert await _eventually(lambda: inside == shared.size, seconds=20)
+        yield held
+    finally:
+        for release in held.releases:
+            release.set()
+        await asyncio.gather(*tasks)
+
+
+def _waiting(tenancy) -> int:
+    """Leases queued for the shared tier now."""
+    return len(tenancy.connections.shared._waiters)
+
+
+async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
+    tenancy, provisioned, every_shared_connection_held
+) -> None:
+    """The tier never opens more than its size: lease size+1 waits for the first release."""
+    shared = tenancy.connections.shared
+    entered = asyncio.Event()
+
+    async def command(guild_id: int) -> None:
+        async with guild_db(guild_id):
+            entered.set()
+
+    late = asyncio.create_task(command(await provisioned()))
+    assert await _eventually(lambda: _waiting(tenancy) == 1)
+    assert not entered.is_set()  # queued, not over budget
+    assert shared.open_connections() <= shared.size
+    every_shared_connection_held.releases[0].set()
+    await asyncio.wait_for(late, 20)
+    assert entered.is_set()
+
+
+async def test_waiters_for_the_shared_tier_are_served_first_come_first_served(
+    tenancy, provisioned, every_shared_connection_held
+) -> None:
+    """With every connection leased, a freed connection goes to the longest waiter."""
+    waiters = [await provisioned() for _ in range(4)]
+    started: list[int] = []
+
     async def wait_then_note(guild_id: int) -> None:
         async with guild_db(guild_id):
             started.append(guild_id)
 
-    held = [asyncio.create_task(hold(g, r)) for g, r in zip(holders, releases, strict=True)]
-    assert await _eventually(lambda: inside == shared.size, seconds=20)
     queued = []
-    for guild_id in waiters:
+    for n, guild_id in enumerate(waiters, start=1):
         queued.append(asyncio.create_task(wait_then_note(guild_id)))
-        await asyncio.sleep(0.01)  # a definite arrival order
-    releases[0].set()  # one connection frees: the waiters pass through it one by one
-    assert await _eventually(lambda: len(started) == len(waiters), seconds=20)
-    for release in releases:
-        release.set()
-    await asyncio.gather(*held, *queued)
+        assert await _eventually(lambda n=n: _waiting(tenancy) == n)  # a definite order
+    every_shared_connection_held.releases[0].set()  # the waiters pass through it one by one
+    await asyncio.wait_for(asyncio.gather(*queued), 20)
     assert started == waiters
 
 
 async def test_a_cancelled_waiter_does_not_block_the_shared_tier(
-    tenancy, provisioned, monkeypatch
+    tenancy, provisioned, every_shared_connection_held
 ) -> None:
     """A lease cancelled while waiting leaves the queue: later leases are not held up."""
-    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
-    shared = tenancy.connections.shared
-    holders = [await provisioned() for _ in range(shared.size)]
-    release = asyncio.Event()
-    inside = 0
+    held = every_shared_connection_held
 
-    async def hold(guild_id: int) -> None:
-        nonlocal inside
+    async def lease_once(guild_id: int) -> None:
         async with guild_db(guild_id):
-            inside += 1
-            await release.wait()
+            pass
 
-    held = [asyncio.create_task(hold(g)) for g in holders]
-    assert await _eventually(lambda: inside == shared.size, seconds=20)
-    waiting = asyncio.create_task(hold(await provisioned()))
-    await asyncio.sleep(0.05)
+    waiting = asyncio.create_task(lease_once(await provisioned()))
+    assert await _eventually(lambda: _waiting(tenancy) == 1)
     waiting.cancel()
-    release.set()
-    await asyncio.gather(*held)
     with pytest.raises(asyncio.CancelledError):
         await waiting
-    async with asyncio.timeout(5), guild_db(holders[0]):
+    assert _waiting(tenancy) == 0
+    for release in held.releases:
+        release.set()
+    async with asyncio.timeout(5), guild_db(held.holders[0]):
         await Member.all().count()

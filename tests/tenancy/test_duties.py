@@ -11,6 +11,7 @@ import asyncpg
 from tortoise import connections
 
 from app.models.shared import Tenant
+from app.tenancy.guild_data import retention as retention_module
 from app.tenancy.guild_data.retention import retention_loop
 from app.tenancy.naming import quote_any_schema
 from app.tenancy.registry.duties import LOCK_CLASS, Duty, exclusive, run_exclusively
@@ -57,19 +58,33 @@ async def test_a_duty_is_held_by_one_holder_at_a_time(tenancy: Tenancy) -> None:
 
 
 async def test_retention_sweep_skips_while_another_process_sweeps(
-    tenancy: Tenancy, provisioned
+    tenancy: Tenancy, provisioned, monkeypatch
 ) -> None:
     """The loop purges nothing while another process holds the sweep, then purges."""
     guild = await provisioned()
     await tenancy.mark_left(guild)
-    await Tenant.filter(guild_id=guild).update(left_at=datetime.now(UTC) - timedelta(days=40))
+    # Left 40 years ago, swept at 39: no other guild of the run is that old.
+    left_at = datetime.now(UTC) - timedelta(days=40 * 365)
+    await Tenant.filter(guild_id=guild).update(left_at=left_at)
 
+    rounds = 0
+    three_rounds = asyncio.Event()
+
+    async def counted(duty, work):
+        nonlocal rounds
+        rounds += 1
+        if rounds == 3:
+            three_rounds.set()
+        return await run_exclusively(duty, work)
+
+    monkeypatch.setattr(retention_module, "run_exclusively", counted)
     async with held_elsewhere(tenancy, Duty.RETENTION_SWEEP):
         loop = asyncio.create_task(
-            retention_loop(30, every=timedelta(seconds=0.05), tenancy=tenancy)
+            retention_loop(39 * 365, every=timedelta(seconds=0.05), tenancy=tenancy)
         )
         try:
-            await asyncio.sleep(0.5)  # ~10 rounds, each skipped
+            # Three rounds tried the sweep, each skipped.
+            await asyncio.wait_for(three_rounds.wait(), 20)
             assert await Tenant.filter(guild_id=guild).exists()
         except BaseException:
             loop.cancel()

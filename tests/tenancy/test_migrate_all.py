@@ -280,7 +280,7 @@ async def test_rerun_after_kill_9_touches_only_the_schemas_still_behind(
             rows = await fetch(
                 database,
                 "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 "
-                "AND wait_event_type = 'Lock'",
+                "AND wait_event_type = 'Lock' AND datname = current_database()",
                 APPLICATION_NAME,
             )
             assert process.poll() is None, process.communicate()
@@ -297,7 +297,10 @@ async def test_rerun_after_kill_9_touches_only_the_schemas_still_behind(
 
     async def runner_gone() -> bool:
         rows = await fetch(
-            database, "SELECT 1 FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME
+            database,
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1"
+            " AND datname = current_database()",
+            APPLICATION_NAME,
         )
         return not rows
 

@@ -16,6 +16,10 @@ TENANT_APP = "tenant"
 SHARED_ALIAS = "shared"
 TENANT_ALIAS = "tenant"
 
+#: The static connections' Tortoise engine: asyncpg, with transactions undone when their BEGIN
+#: fails (:mod:`app.tenancy.connections.registry_client`).
+REGISTRY_ENGINE = "app.tenancy.connections.registry_client"
+
 SHARED_MODELS = ["app.models.shared"]
 TENANT_MODELS = ["app.models.tenant", "aerich.models"]
 
@@ -34,11 +38,11 @@ def tortoise_config(
     return {
         "connections": {
             SHARED_ALIAS: {
-                "engine": "tortoise.backends.asyncpg",
+                "engine": REGISTRY_ENGINE,
                 "credentials": address.credentials(SHARED_SCHEMA, maxsize=shared_pool_max),
             },
             TENANT_ALIAS: {
-                "engine": "tortoise.backends.asyncpg",
+                "engine": REGISTRY_ENGINE,
                 "credentials": address.credentials(UNBOUND_SCHEMA, maxsize=1),
             },
         },

@@ -88,11 +88,16 @@ class _LeasedTransaction(TransactionContext):
         # from interleaving statements into it; the transaction's own queries use the
         # wrapper's lock.
         await self._parent._lock.acquire()
+        token = None
         try:
             self.client = TransactionWrapper(self._parent)
-            self._token = connections.set(self.connection_name, self.client)
+            token = self._token = connections.set(self.connection_name, self.client)
             await self.client.begin()
         except BaseException:
+            # A failed BEGIN must not leave the task bound to this wrapper (docs/library-
+            # behaviour.md, "Tortoise: a failed BEGIN").
+            if token is not None:
+                connections.reset(token)
             self._parent._lock.release()
             raise
         return self.client

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[int], AsyncpgDBClient]
 
+#: After a promotion failed to connect (an outage, or a server that allows fewer connections
+#: than the budget), no guild is promoted for this long: one attempt per period, not per lease.
+PROMOTION_RETRY_SECONDS = 10.0
+
 
 @dataclass(eq=False)
 class PinnedClient:
@@ -65,6 +69,7 @@ class PinnedTier:
         self._closing: set[asyncio.Task[None]] = set()  # the closes alone: each holds a slot
         self._promoting: int | None = None
         self._promotion_done = asyncio.Event()
+        self._promote_after = 0.0  # no background promotion before this (monotonic) time
         self._closed = False
         self._pinning_fails = False  # during an outage: its first failure alone is a warning
         self.hits = self.misses = self.evictions = self.promotions = 0
@@ -83,6 +88,9 @@ class PinnedTier:
         self._entries.move_to_end(guild_id)
         try:
             conn: asyncpg.Connection = await entry.pool().acquire()
+        except asyncpg.TooManyConnectionsError:
+            self._leave(entry)
+            return None  # its pool could not grow: the shared tier serves this lease
         except BaseException:
             self._leave(entry)
             raise
@@ -108,6 +116,8 @@ class PinnedTier:
     def consider(self, guild_id: int, uses: int, admission: Admission) -> None:
         """Pin ``guild_id`` in the background if ``admission`` says it is hot enough."""
         if self._closed or guild_id in self._entries or self._promoting is not None:
+            return
+        if time.monotonic() < self._promote_after:
             return
         victim = self._victim()
         if victim == -1 or not admission.admits(uses, victim):
@@ -153,7 +163,8 @@ class PinnedTier:
         client = self._factory(guild_id)
         try:
             await client.create_connection(with_db=True)
-        except Exception as exc:  # an outage: the guild stays on the shared tier
+        except Exception as exc:  # an outage, a connection limit: stays on the shared tier
+            self._promote_after = time.monotonic() + PROMOTION_RETRY_SECONDS
             self._pin_failed(guild_id, exc)
             await client.close()
             return
