@@ -272,42 +272,6 @@ async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
     assert inside == shared.size + 1
 
 
-async def test_waiters_for_the_shared_tier_are_served_first_come_first_served(
-    tenancy, provisioned, monkeypatch
-) -> None:
-    """With every connection leased, a freed connection goes to the longest waiter."""
-    monkeypatch.setattr(tenancy.connections.pinned, "capacity", 0)
-    shared = tenancy.connections.shared
-    holders = [await provisioned() for _ in range(shared.size)]
-    waiters = [await provisioned() for _ in range(4)]
-    releases = [asyncio.Event() for _ in holders]
-    inside = 0
-    started: list[int] = []
-
-    async def hold(guild_id: int, release: asyncio.Event) -> None:
-        nonlocal inside
-        async with guild_db(guild_id):
-            inside += 1
-            await release.wait()
-
-    async def wait_then_note(guild_id: int) -> None:
-        async with guild_db(guild_id):
-            started.append(guild_id)
-
-    held = [asyncio.create_task(hold(g, r)) for g, r in zip(holders, releases, strict=True)]
-    assert await _eventually(lambda: inside == shared.size, seconds=20)
-    queued = []
-    for guild_id in waiters:
-        queued.append(asyncio.create_task(wait_then_note(guild_id)))
-        await asyncio.sleep(0.01)  # a definite arrival order
-    releases[0].set()  # one connection frees: the waiters pass through it one by one
-    assert await _eventually(lambda: len(started) == len(waiters), seconds=20)
-    for release in releases:
-        release.set()
-    await asyncio.gather(*held, *queued)
-    assert started == waiters
-
-
 async def test_a_cancelled_waiter_does_not_block_the_shared_tier(
     tenancy, provisioned, monkeypatch
 ) -> None:

@@ -38,6 +38,28 @@ SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 #: keeps the catalog entries of a fraction of the guilds only (warmer and smaller caches).
 HOME_POOL_SIZE = 2
 
+#: When a connection frees while guilds wait, the first waiter *whose home pool it is* gets
+#: it, looking this far into the queue: under saturation a hand-off would otherwise go to
+#: whatever waiter is first, and every backend would end up serving every guild (cold catalog
+#: caches for all; measured in ``python -m bench churn``).
+AFFINITY_WINDOW = 16
+
+#: A waiter is overtaken by later waiters of the freed pool at most this many times; then it
+#: is served next whatever its home. Bounds the unfairness the affinity buys.
+MAX_OVERTAKES = 4
+
+
+class _Waiter:
+    """A lease waiting for a connection: its guild, home pool and how often it was passed."""
+
+    __slots__ = ("guild_id", "handed", "home", "overtaken")
+
+    def __init__(self, guild_id: int, home: int, handed: asyncio.Future[int]) -> None:
+        self.guild_id = guild_id
+        self.home = home
+        self.handed = handed
+        self.overtaken = 0
+
 
 class SharedTier:
     """Bounded asyncpg pools whose connections are bound to one guild per lease.
@@ -59,9 +81,10 @@ class SharedTier:
         self._sizes = sizes
         self._pools: list[asyncpg.Pool] = []
         self._busy = [0] * len(sizes)
-        self._waiters: deque[tuple[int, asyncio.Future[int]]] = deque()
+        self._waiters: deque[_Waiter] = deque()
         self.leases = 0
         self.borrowed = 0
+        self.overtakes = 0
 
     async def start(self) -> None:
         """Create the pools (connections open on demand, up to ``size`` in all)."""
@@ -81,10 +104,14 @@ class SharedTier:
             for size in self._sizes
         ]
 
+    def _home(self, guild_id: int) -> int:
+        """The guild's home pool: a multiplicative hash of its id."""
+        return (guild_id * 0x9E3779B97F4A7C15 >> 32) % len(self._sizes)
+
     def _pick(self, guild_id: int) -> int | None:
         """The guild's home pool if it has a free connection, else the least busy pool with
         one, else None (every connection is leased)."""
-        home = (guild_id * 0x9E3779B97F4A7C15 >> 32) % len(self._sizes)
+        home = self._home(guild_id)
         if self._busy[home] < self._sizes[home]:
             return home
         free = [i for i, busy in enumerate(self._busy) if busy < self._sizes[i]]
@@ -94,24 +121,25 @@ class SharedTier:
         return min(free, key=lambda i: self._busy[i] / self._sizes[i])
 
     async def _reserve(self, guild_id: int) -> int:
-        # One first-come, first-served queue for the whole tier: a waiter is handed the first
-        # connection freed anywhere (so a busy home pool never holds a lease up while another
-        # pool sits idle), and a newcomer never overtakes a waiter (no starved tail).
+        # One queue for the whole tier: a waiter is handed the first connection freed anywhere
+        # (so a busy home pool never holds a lease up while another pool sits idle), a newcomer
+        # never overtakes a waiter, and a waiter of the freed pool may overtake others a
+        # bounded number of times (see _next_waiter).
         if not self._waiters:
             index = self._pick(guild_id)
             if index is not None:
                 self._busy[index] += 1
                 return index
         handed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        entry = (guild_id, handed)
-        self._waiters.append(entry)
+        waiter = _Waiter(guild_id, self._home(guild_id), handed)
+        self._waiters.append(waiter)
         try:
             return await handed
         except asyncio.CancelledError:
             if handed.done() and not handed.cancelled():
                 self._unreserve(handed.result())  # handed over just as we were cancelled
-            elif entry in self._waiters:
-                self._waiters.remove(entry)  # a stale waiter would queue every newcomer
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)  # a stale waiter would queue every newcomer
             raise
 
     async def acquire(
@@ -153,15 +181,38 @@ class SharedTier:
 
     def _unreserve(self, index: int) -> None:
         self._busy[index] -= 1
-        while self._waiters:
-            guild_id, handed = self._waiters.popleft()
-            if handed.done():  # its task was cancelled while waiting
-                continue
-            chosen = self._pick(guild_id)
+        waiter = self._next_waiter(index)
+        if waiter is not None:
+            chosen = self._pick(waiter.guild_id)
             assert chosen is not None, "a connection was just freed"
             self._busy[chosen] += 1
-            handed.set_result(chosen)
-            return
+            waiter.handed.set_result(chosen)
+
+    def _next_waiter(self, freed: int) -> _Waiter | None:
+        """Take the waiter to hand pool ``freed``'s connection to, out of the queue.
+
+        The first waiter whose home is ``freed`` within :data:`AFFINITY_WINDOW`, unless the
+        head was already overtaken :data:`MAX_OVERTAKES` times; else the head. Waiters
+        ahead of the chosen one count one more overtake (the head always has the most).
+        """
+        waiters = self._waiters
+        while waiters and waiters[0].handed.done():  # cancelled while waiting
+            waiters.popleft()
+        if not waiters:
+            return None
+        position = 0
+        if waiters[0].overtaken < MAX_OVERTAKES:
+            for i in range(min(AFFINITY_WINDOW, len(waiters))):
+                waiter = waiters[i]
+                if waiter.home == freed and not waiter.handed.done():
+                    position = i
+                    break
+        for i in range(position):
+            waiters[i].overtaken += 1
+        self.overtakes += position > 0
+        chosen = waiters[position]
+        del waiters[position]
+        return chosen
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""
