@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from app.tenancy.connections.shared_tier import MAX_OVERTAKES, SharedTier
+from app.tenancy.connections.handoff import MAX_OVERTAKES
+from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.naming import schema_for
 
 
@@ -61,10 +62,10 @@ async def _guilds_by_home(
 async def _queue_len(shared: SharedTier, n: int) -> None:
     """Wait until ``n`` leases wait in the queue (a definite arrival order)."""
     for _ in range(1000):
-        if len(shared._waiters) >= n:
+        if shared.waiting() >= n:
             return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"{len(shared._waiters)} waiters, expected {n}")
+    raise AssertionError(f"{shared.waiting()} waiters, expected {n}")
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ prepared once and reused by every guild: PostgreSQL re-parses a prepared stateme
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 import asyncpg
 
 from app.tenancy.connections.config import ServerAddress
+from app.tenancy.connections.handoff import WaitQueue
 from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_role, quote_schema
@@ -38,36 +38,14 @@ SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 #: keeps the catalog entries of a fraction of the guilds only (warmer and smaller caches).
 HOME_POOL_SIZE = 2
 
-#: When a connection frees while guilds wait, the first waiter *whose home pool it is* gets
-#: it, looking this far into the queue: under saturation a hand-off would otherwise go to
-#: whatever waiter is first, and every backend would end up serving every guild (cold catalog
-#: caches for all; measured in ``python -m bench churn``).
-AFFINITY_WINDOW = 16
-
-#: A waiter is overtaken by later waiters of the freed pool at most this many times; then it
-#: is served next whatever its home. Bounds the unfairness the affinity buys.
-MAX_OVERTAKES = 4
-
-
-class _Waiter:
-    """A lease waiting for a connection: its guild, home pool and how often it was passed."""
-
-    __slots__ = ("guild_id", "handed", "home", "overtaken")
-
-    def __init__(self, guild_id: int, home: int, handed: asyncio.Future[int]) -> None:
-        self.guild_id = guild_id
-        self.home = home
-        self.handed = handed
-        self.overtaken = 0
-
 
 class SharedTier:
     """Bounded asyncpg pools whose connections are bound to one guild per lease.
 
     The tier's ``size`` connections are split into small *home* pools; a guild leases from its
     home pool (a hash of its id) while that has a free connection, else from the least busy
-    other pool; when every connection is leased it waits in one first-come, first-served
-    queue for the whole tier.
+    other pool; when every connection is leased it waits in one queue for the whole tier,
+    where a waiter whose home is the freed pool may pass the others a bounded number of times.
     """
 
     def __init__(self, address: ServerAddress, *, size: int) -> None:
@@ -81,10 +59,9 @@ class SharedTier:
         self._sizes = sizes
         self._pools: list[asyncpg.Pool] = []
         self._busy = [0] * len(sizes)
-        self._waiters: deque[_Waiter] = deque()
+        self._waiters = WaitQueue()
         self.leases = 0
         self.borrowed = 0
-        self.overtakes = 0
 
     async def start(self) -> None:
         """Create the pools (connections open on demand, up to ``size`` in all)."""
@@ -130,16 +107,14 @@ class SharedTier:
             if index is not None:
                 self._busy[index] += 1
                 return index
-        handed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        waiter = _Waiter(guild_id, self._home(guild_id), handed)
-        self._waiters.append(waiter)
+        waiter = self._waiters.join(guild_id, self._home(guild_id))
         try:
-            return await handed
+            return await waiter.handed
         except asyncio.CancelledError:
-            if handed.done() and not handed.cancelled():
-                self._unreserve(handed.result())  # handed over just as we were cancelled
-            elif waiter in self._waiters:
-                self._waiters.remove(waiter)  # a stale waiter would queue every newcomer
+            if waiter.handed.done() and not waiter.handed.cancelled():
+                self._unreserve(waiter.handed.result())  # handed over as we were cancelled
+            else:
+                self._waiters.leave(waiter)
             raise
 
     async def acquire(
@@ -181,38 +156,21 @@ class SharedTier:
 
     def _unreserve(self, index: int) -> None:
         self._busy[index] -= 1
-        waiter = self._next_waiter(index)
+        waiter = self._waiters.take(index)
         if waiter is not None:
             chosen = self._pick(waiter.guild_id)
             assert chosen is not None, "a connection was just freed"
             self._busy[chosen] += 1
             waiter.handed.set_result(chosen)
 
-    def _next_waiter(self, freed: int) -> _Waiter | None:
-        """Take the waiter to hand pool ``freed``'s connection to, out of the queue.
+    @property
+    def overtakes(self) -> int:
+        """Hand-offs that went to a waiter of the freed pool ahead of earlier waiters."""
+        return self._waiters.overtakes
 
-        The first waiter whose home is ``freed`` within :data:`AFFINITY_WINDOW`, unless the
-        head was already overtaken :data:`MAX_OVERTAKES` times; else the head. Waiters
-        ahead of the chosen one count one more overtake (the head always has the most).
-        """
-        waiters = self._waiters
-        while waiters and waiters[0].handed.done():  # cancelled while waiting
-            waiters.popleft()
-        if not waiters:
-            return None
-        position = 0
-        if waiters[0].overtaken < MAX_OVERTAKES:
-            for i in range(min(AFFINITY_WINDOW, len(waiters))):
-                waiter = waiters[i]
-                if waiter.home == freed and not waiter.handed.done():
-                    position = i
-                    break
-        for i in range(position):
-            waiters[i].overtaken += 1
-        self.overtakes += position > 0
-        chosen = waiters[position]
-        del waiters[position]
-        return chosen
+    def waiting(self) -> int:
+        """Leases waiting for a connection now."""
+        return len(self._waiters)
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""
