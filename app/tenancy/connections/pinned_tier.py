@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[int], AsyncpgDBClient]
 
+#: After a promotion failed to connect (an outage, or a server that allows fewer connections
+#: than the budget), no guild is promoted for this long: one attempt per period, not per lease.
+PROMOTION_RETRY_SECONDS = 10.0
+
 
 @dataclass(eq=False)
 class PinnedClient:
@@ -64,6 +68,7 @@ class PinnedTier:
         self._tasks: set[asyncio.Task[None]] = set()  # promotions and closes in flight
         self._promoting: int | None = None
         self._promotion_done = asyncio.Event()
+        self._promote_after = 0.0  # no background promotion before this (monotonic) time
         self._closed = False
         self.hits = self.misses = self.evictions = self.promotions = 0
 
@@ -81,6 +86,9 @@ class PinnedTier:
         self._entries.move_to_end(guild_id)
         try:
             conn: asyncpg.Connection = await entry.pool().acquire()
+        except asyncpg.TooManyConnectionsError:
+            self._leave(entry)
+            return None  # its pool could not grow: the shared tier serves this lease
         except BaseException:
             self._leave(entry)
             raise
@@ -106,6 +114,8 @@ class PinnedTier:
     def consider(self, guild_id: int, uses: int, admission: Admission) -> None:
         """Pin ``guild_id`` in the background if ``admission`` says it is hot enough."""
         if self._closed or guild_id in self._entries or self._promoting is not None:
+            return
+        if time.monotonic() < self._promote_after:
             return
         victim = self._victim()
         if victim == -1 or not admission.admits(uses, victim):
@@ -151,8 +161,12 @@ class PinnedTier:
         client = self._factory(guild_id)
         try:
             await client.create_connection(with_db=True)
-        except Exception as exc:  # an outage: the guild stays on the shared tier
-            log.warning("guild %s: pinning a client failed (%s)", guild_id, exc)
+        except Exception as exc:  # an outage, a connection limit: stays on the shared tier
+            self._promote_after = time.monotonic() + PROMOTION_RETRY_SECONDS
+            log.warning(
+                "guild %s: pinning a client failed (%s); no pinning for %g s",
+                guild_id, exc, PROMOTION_RETRY_SECONDS,
+            )  # fmt: skip
             await client.close()
             return
         finally:

@@ -16,6 +16,8 @@ prepared once and reused by every guild: PostgreSQL re-parses a prepared stateme
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 
 import asyncpg
 
@@ -24,6 +26,8 @@ from app.tenancy.connections.handoff import WaitQueue
 from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_role, quote_schema
+
+log = logging.getLogger(__name__)
 
 #: A shared connection is replaced after this many queries (a few thousand leases): a backend
 #: keeps the catalog entries of every guild schema it touched (~13-50 KB each, never given
@@ -38,6 +42,13 @@ SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 #: keeps the catalog entries of a fraction of the guilds only (warmer and smaller caches).
 HOME_POOL_SIZE = 2
 
+#: After the server refuses a connection (``max_connections``, or the role's or database's
+#: ``CONNECTION LIMIT``, below the budget), the tier serves with the connections it has for
+#: this long before it tries to open one more: one attempt per period, not one per lease.
+CEILING_SECONDS = 10.0
+#: With no connection at all, leases fail at once for this long after a refusal.
+EMPTY_RETRY_SECONDS = 1.0
+
 
 class SharedTier:
     """Bounded asyncpg pools whose connections are bound to one guild per lease.
@@ -46,6 +57,10 @@ class SharedTier:
     home pool (a hash of its id) while that has a free connection, else from the least busy
     other pool; when every connection is leased it waits in one queue for the whole tier,
     where a waiter whose home is the freed pool may pass the others a bounded number of times.
+
+    When the server refuses a new connection (it allows fewer than the budget), the tier
+    lowers its ceiling to what it holds and leases wait for those instead of reconnecting;
+    only with nothing open or being opened does a lease fail, with the server's one-line error.
     """
 
     def __init__(self, address: ServerAddress, *, size: int) -> None:
@@ -62,6 +77,12 @@ class SharedTier:
         self._waiters = WaitQueue()
         self.leases = 0
         self.borrowed = 0
+        #: Connections the server let the tier have, once it refused one (None: no limit met).
+        self.ceiling: int | None = None
+        self._ceiling_until = 0.0
+        #: When the server last refused a connection while the tier held none, and why.
+        self._refused_empty_at = -CEILING_SECONDS
+        self._refusal = ""
 
     async def start(self) -> None:
         """Create the pools (connections open on demand, up to ``size`` in all)."""
@@ -87,15 +108,29 @@ class SharedTier:
 
     def _pick(self, guild_id: int) -> int | None:
         """The guild's home pool if it has a free connection, else the least busy pool with
-        one, else None (every connection is leased)."""
-        home = self._home(guild_id)
-        if self._busy[home] < self._sizes[home]:
-            return home
-        free = [i for i, busy in enumerate(self._busy) if busy < self._sizes[i]]
+        one, else None (every connection is leased, or the server's ceiling is reached)."""
+        free = self._free_pools()
         if not free:
             return None
+        home = self._home(guild_id)
+        if home in free:
+            return home
         self.borrowed += 1
         return min(free, key=lambda i: self._busy[i] / self._sizes[i])
+
+    def _free_pools(self) -> list[int]:
+        free = [i for i, busy in enumerate(self._busy) if busy < self._sizes[i]]
+        if self.ceiling is None or not free:
+            return free
+        if time.monotonic() >= self._ceiling_until:
+            self.ceiling = None  # try the server again: it may allow more by now
+            return free
+        if sum(self._busy) >= self.ceiling:
+            return []
+        # Under the ceiling, prefer a pool with an idle open connection over opening one.
+        pools = self._pools
+        idle = [i for i in free if pools and self._busy[i] < pools[i].get_size()]
+        return idle or free
 
     async def _reserve(self, guild_id: int) -> int:
         # One queue for the whole tier: a waiter is handed the first connection freed anywhere
@@ -123,13 +158,21 @@ class SharedTier:
         """A connection bound to ``schema`` (a ``guild_<id>`` name), running as ``role``;
         returned with the index of its pool, which :meth:`release` needs."""
         pools = self._started()
-        index = await self._reserve(guild_id)
-        try:
-            # Never waits: the reservation guarantees this pool has a free connection.
-            conn: asyncpg.Connection = await pools[index].acquire()
-        except BaseException:
-            self._unreserve(index)
-            raise
+        while True:
+            self._refuse_fast()
+            index = await self._reserve(guild_id)
+            try:
+                # Never waits: the reservation guarantees this pool has a free connection.
+                conn: asyncpg.Connection = await pools[index].acquire()
+                break
+            except asyncpg.TooManyConnectionsError as exc:
+                self._refused(exc)  # lowers the ceiling first, so no waiter retries at once
+                self._unreserve(index)
+                if sum(self._busy) == 0 and self.open_connections() == 0:
+                    raise  # nothing to wait for: the server's own one line
+            except BaseException:
+                self._unreserve(index)
+                raise
         try:
             # The quote functions refuse anything but guild_<digits> and gh_<tag>_<id>: no
             # identifier reaches SQL unchecked. One simple-protocol round trip, nothing
@@ -159,7 +202,9 @@ class SharedTier:
         waiter = self._waiters.take(index)
         if waiter is not None:
             chosen = self._pick(waiter.guild_id)
-            assert chosen is not None, "a connection was just freed"
+            if chosen is None:  # the ceiling was lowered meanwhile: keep waiting
+                self._waiters.put_back(waiter)
+                return
             self._busy[chosen] += 1
             waiter.handed.set_result(chosen)
 
@@ -171,6 +216,29 @@ class SharedTier:
     def waiting(self) -> int:
         """Leases waiting for a connection now."""
         return len(self._waiters)
+
+    def _refuse_fast(self) -> None:
+        """With nothing open and a refusal under a second old, fail without asking again."""
+        recent = time.monotonic() - self._refused_empty_at < EMPTY_RETRY_SECONDS
+        if recent and sum(self._busy) == 0 and self.open_connections() == 0:
+            raise asyncpg.TooManyConnectionsError(self._refusal)
+
+    def _refused(self, exc: asyncpg.TooManyConnectionsError) -> None:
+        """The server allows no more connections: serve with those held or being opened."""
+        held = max(sum(self._busy) - 1, self.open_connections())  # minus the refused one
+        if held == 0:
+            if time.monotonic() - self._refused_empty_at >= CEILING_SECONDS:
+                log.error("shared tier: the server refused every connection (%s)", exc)
+            self._refused_empty_at, self._refusal = time.monotonic(), str(exc)
+            return
+        if self.ceiling is None:
+            log.warning(
+                "shared tier: the server refused a connection (%s); serving with %d of %d "
+                "for %g s. DB_CONNECTION_BUDGET is more than the server allows: lower it, or "
+                "raise the limit (guildhall doctor)", exc, held, self.size, CEILING_SECONDS,
+            )  # fmt: skip
+        self.ceiling = held if self.ceiling is None else min(self.ceiling, held)
+        self._ceiling_until = time.monotonic() + CEILING_SECONDS
 
     def open_connections(self) -> int:
         """Connections this tier holds open now."""
