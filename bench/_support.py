@@ -7,10 +7,10 @@ import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.config import SHARED_ALIAS, ServerAddress
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.scratch import scratch_database as database_on
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -23,7 +23,7 @@ def server() -> ServerAddress:
 @asynccontextmanager
 async def scratch_database(prefix: str = "guildhall_bench") -> AsyncIterator[ServerAddress]:
     """A database of the benchmark's own, dropped at the end."""
-    async with temporary_database(server(), prefix) as address:
+    async with database_on(server(), prefix) as address:
         yield address
 
 

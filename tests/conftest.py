@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.guild_data.retention import purge_tenant
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.scratch import scratch_database
 
 #: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
 TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
@@ -52,7 +52,7 @@ def server_address() -> Iterator[ServerAddress]:
 @pytest.fixture(scope="session")
 async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress]:
     """A database of this test run's own, dropped afterwards."""
-    async with temporary_database(server_address, "guildhall_test") as address:
+    async with scratch_database(server_address, "guildhall_test") as address:
         yield address
 
 

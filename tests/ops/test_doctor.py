@@ -9,10 +9,10 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from app.cli.doctor import budget_finding, schema_findings, token_finding
-from app.postgres.server import temporary_database
+from app.cli.doctor_checks import budget_finding, schema_findings, token_finding
 from app.settings import load_settings
 from app.tenancy.migrations.files import head_version
+from app.tenancy.scratch import scratch_database
 
 TOKEN = "MTIz.abc.def"
 
@@ -50,7 +50,7 @@ async def test_cli_doctor_on_a_healthy_database_exits_0(cli, tenancy) -> None:
     """Token set, database reachable, shared at head: exit 0, every finding in the JSON."""
     # A database of its own, migrated and healthy: the shared test database holds guilds
     # other tests leave behind on purpose, so doctor could not be expected to pass there.
-    async with temporary_database(tenancy.address, "guildhall_doctor_ok") as healthy:
+    async with scratch_database(tenancy.address, "guildhall_doctor_ok") as healthy:
         migrated = await cli("db", "migrate", DATABASE_URL=healthy.dsn)
         assert migrated.code == 0, migrated.stderr
         result = await cli(
