@@ -152,12 +152,6 @@ def assert_clean_stop(code: int, stderr: str) -> None:
         assert trouble not in stderr, stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shutdown closes the tenancy under on_ready's reconcile: its provisioning fails "
-    "('pool is closing', 'connection is closed') and is logged as an ERROR (app/bot.py, "
-    "app/cli/run.py; issue 13)",
-)
 async def test_run_stops_cleanly_on_sigint_during_the_ready_reconcile(
     tmp_path: Path, tenancy: Tenancy, database: ServerAddress
 ) -> None:

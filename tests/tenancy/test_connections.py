@@ -285,7 +285,7 @@ async def every_shared_connection_held(tenancy, provisioned, monkeypatch):
 
 def _waiting(tenancy) -> int:
     """Leases queued for the shared tier now."""
-    return len(tenancy.connections.shared._waiters)
+    return tenancy.connections.shared.waiting()
 
 
 async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
@@ -306,26 +306,6 @@ async def test_when_every_shared_connection_is_leased_the_next_lease_waits(
     every_shared_connection_held.releases[0].set()
     await asyncio.wait_for(late, 20)
     assert entered.is_set()
-
-
-async def test_waiters_for_the_shared_tier_are_served_first_come_first_served(
-    tenancy, provisioned, every_shared_connection_held
-) -> None:
-    """With every connection leased, a freed connection goes to the longest waiter."""
-    waiters = [await provisioned() for _ in range(4)]
-    started: list[int] = []
-
-    async def wait_then_note(guild_id: int) -> None:
-        async with guild_db(guild_id):
-            started.append(guild_id)
-
-    queued = []
-    for n, guild_id in enumerate(waiters, start=1):
-        queued.append(asyncio.create_task(wait_then_note(guild_id)))
-        assert await _eventually(lambda n=n: _waiting(tenancy) == n)  # a definite order
-    every_shared_connection_held.releases[0].set()  # the waiters pass through it one by one
-    await asyncio.wait_for(asyncio.gather(*queued), 20)
-    assert started == waiters
 
 
 async def test_a_cancelled_waiter_does_not_block_the_shared_tier(

@@ -18,11 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 
 import asyncpg
 
 from app.tenancy.connections.config import ServerAddress
+from app.tenancy.connections.handoff import WaitQueue
 from app.tenancy.connections.session import init_session, release_quietly, reset_session
 from app.tenancy.errors import ClientCacheClosed
 from app.tenancy.naming import UNBOUND_SCHEMA, quote_role, quote_schema
@@ -55,8 +55,8 @@ class SharedTier:
 
     The tier's ``size`` connections are split into small *home* pools; a guild leases from its
     home pool (a hash of its id) while that has a free connection, else from the least busy
-    other pool; when every connection is leased it waits in one first-come, first-served
-    queue for the whole tier.
+    other pool; when every connection is leased it waits in one queue for the whole tier,
+    where a waiter whose home is the freed pool may pass the others a bounded number of times.
 
     When the server refuses a new connection (it allows fewer than the budget), the tier
     lowers its ceiling to what it holds and leases wait for those instead of reconnecting;
@@ -74,7 +74,7 @@ class SharedTier:
         self._sizes = sizes
         self._pools: list[asyncpg.Pool] = []
         self._busy = [0] * len(sizes)
-        self._waiters: deque[tuple[int, asyncio.Future[int]]] = deque()
+        self._waiters = WaitQueue()
         self.leases = 0
         self.borrowed = 0
         #: Connections the server let the tier have, once it refused one (None: no limit met).
@@ -102,13 +102,17 @@ class SharedTier:
             for size in self._sizes
         ]
 
+    def _home(self, guild_id: int) -> int:
+        """The guild's home pool: a multiplicative hash of its id."""
+        return (guild_id * 0x9E3779B97F4A7C15 >> 32) % len(self._sizes)
+
     def _pick(self, guild_id: int) -> int | None:
         """The guild's home pool if it has a free connection, else the least busy pool with
         one, else None (every connection is leased, or the server's ceiling is reached)."""
         free = self._free_pools()
         if not free:
             return None
-        home = (guild_id * 0x9E3779B97F4A7C15 >> 32) % len(self._sizes)
+        home = self._home(guild_id)
         if home in free:
             return home
         self.borrowed += 1
@@ -129,24 +133,23 @@ class SharedTier:
         return idle or free
 
     async def _reserve(self, guild_id: int) -> int:
-        # One first-come, first-served queue for the whole tier: a waiter is handed the first
-        # connection freed anywhere (so a busy home pool never holds a lease up while another
-        # pool sits idle), and a newcomer never overtakes a waiter (no starved tail).
+        # One queue for the whole tier: a waiter is handed the first connection freed anywhere
+        # (so a busy home pool never holds a lease up while another pool sits idle), a newcomer
+        # never overtakes a waiter, and a waiter of the freed pool may overtake others a
+        # bounded number of times (see _next_waiter).
         if not self._waiters:
             index = self._pick(guild_id)
             if index is not None:
                 self._busy[index] += 1
                 return index
-        handed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        entry = (guild_id, handed)
-        self._waiters.append(entry)
+        waiter = self._waiters.join(guild_id, self._home(guild_id))
         try:
-            return await handed
+            return await waiter.handed
         except asyncio.CancelledError:
-            if handed.done() and not handed.cancelled():
-                self._unreserve(handed.result())  # handed over just as we were cancelled
-            elif entry in self._waiters:
-                self._waiters.remove(entry)  # a stale waiter would queue every newcomer
+            if waiter.handed.done() and not waiter.handed.cancelled():
+                self._unreserve(waiter.handed.result())  # handed over as we were cancelled
+            else:
+                self._waiters.leave(waiter)
             raise
 
     async def acquire(
@@ -196,17 +199,23 @@ class SharedTier:
 
     def _unreserve(self, index: int) -> None:
         self._busy[index] -= 1
-        while self._waiters:
-            guild_id, handed = self._waiters.popleft()
-            if handed.done():  # its task was cancelled while waiting
-                continue
-            chosen = self._pick(guild_id)
+        waiter = self._waiters.take(index)
+        if waiter is not None:
+            chosen = self._pick(waiter.guild_id)
             if chosen is None:  # the ceiling was lowered meanwhile: keep waiting
-                self._waiters.appendleft((guild_id, handed))
+                self._waiters.put_back(waiter)
                 return
             self._busy[chosen] += 1
-            handed.set_result(chosen)
-            return
+            waiter.handed.set_result(chosen)
+
+    @property
+    def overtakes(self) -> int:
+        """Hand-offs that went to a waiter of the freed pool ahead of earlier waiters."""
+        return self._waiters.overtakes
+
+    def waiting(self) -> int:
+        """Leases waiting for a connection now."""
+        return len(self._waiters)
 
     def _refuse_fast(self) -> None:
         """With nothing open and a refusal under a second old, fail without asking again."""
