@@ -58,7 +58,7 @@ async def test_listener_reconnects_after_its_connection_is_killed(tenancy, provi
         pids = await _listener_pids(admin)
         assert pids, "no status listener connection found"
         for pid in pids:
-            assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+            assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", pid)
         for _ in range(200):  # each retries after a second
             replaced = [pid for pid in await _listener_pids(admin) if pid not in pids]
             if len(replaced) >= len(pids):
