@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import typer
 from rich.console import Console
 from rich.table import Column
 
@@ -32,6 +33,9 @@ T = TypeVar("T")
 console = Console()
 err_console = Console(stderr=True)
 
+#: Every command that reports something takes ``--json`` for machines.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
 
 class CliError(Exception):
     """A failure to report as one line on stderr with a non-zero exit code."""
@@ -50,6 +54,26 @@ def id_column(header: str = "guild") -> Column:
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine to completion."""
     return asyncio.run(coro)
+
+
+#: How each expected failure of a command is said, in one line.
+Says = Mapping[type[Exception], Callable[[Exception], str]]
+
+
+def run_saying(
+    coro: Coroutine[Any, Any, T], says: Says, usage: tuple[type[Exception], ...] = ()
+) -> T:
+    """Run a command's coroutine; an expected failure becomes one line (``usage``: exit 2).
+
+    ``says`` is tried in order: the first type the failure is an instance of words it.
+    """
+    try:
+        return run(coro)
+    except usage as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except tuple(says) as exc:
+        say = next(say for kind, say in says.items() if isinstance(exc, kind))
+        raise CliError(say(exc)) from None
 
 
 @asynccontextmanager

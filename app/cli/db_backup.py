@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,10 +18,8 @@ import asyncpg
 import typer
 
 from app.cli._common import CliError, console, guild_id, run
-from app.cli._data_home import announce_embedded
-from app.cli.failures import probe_database
-from app.postgres import DatabaseServer, ToolNotFound, find_tool, libpq_env, open_server
-from app.settings import load_settings
+from app.cli._db_server import server_up
+from app.postgres import DatabaseServer, ToolNotFound, find_tool, libpq_env
 from app.tenancy import MigrateOptions, MigrateReport, migrate_all, register_restored, schema_for
 
 #: Spare schemas carry roles named after their database: they are not worth carrying over.
@@ -32,20 +28,6 @@ SPARES = "guildhall_spare_*"
 GuildOption = Annotated[
     str | None, typer.Option("--guild", help="Only this guild's schema.", show_default=False)
 ]
-
-
-@asynccontextmanager
-async def server_up() -> AsyncIterator[DatabaseServer]:
-    """The configured server, up (the embedded one started) until the block ends."""
-    settings = load_settings()
-    if settings.database_url:
-        await probe_database(settings.database_url)  # a refused login: one line
-    announce_embedded(settings)
-    server = await open_server(settings.database_url, settings.data_dir)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def _start(

@@ -7,8 +7,9 @@ from typing import Annotated
 import asyncpg
 import typer
 
-from app.cli._common import CliError, console, err_console, guild_id, print_json, run
+from app.cli._common import JsonOption, Says, console, guild_id, run_saying
 from app.cli._data_home import announce_embedded
+from app.cli._report import finish
 from app.postgres import open_server
 from app.settings import load_settings
 from app.tenancy import (
@@ -41,38 +42,36 @@ def verify_command(
         list[str] | None, typer.Option("--guild", help="Only this guild (repeatable).")
     ] = None,
     jobs: Annotated[int, typer.Option(min=1, max=8, help="Connections at once.")] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Compare every guild schema with what its recorded migration version should have.
 
     Exit 0 when everything matches, 1 when a schema drifted or is orphaned or left over.
     """
     ids = [guild_id(value) for value in guilds] if guilds else None
-    try:
-        report = run(_verify(ids, jobs))
-    except VerifyInputError as exc:
-        raise CliError(str(exc), exit_code=2) from None
-    except MigrationFileError as exc:
-        raise CliError(str(exc)) from None
-    except asyncpg.PostgresError as exc:
+    says: Says = {
+        MigrationFileError: str,
         # The catalog functions read the newest catalog, not the snapshot: a schema dropped
         # (purged) while the check ran can make them fail. Nothing was changed.
-        raise CliError(
+        asyncpg.PostgresError: lambda exc: (
             f"the check failed ({exc}); if a guild was purged meanwhile, run it again"
-        ) from None
-    if as_json:
-        print_json(report.to_json())
-    else:
-        for line in report.lines():
-            console.print(line, highlight=False, markup=False, soft_wrap=True)
-        summary = f"{report.summary()} ({report.seconds:.1f} s)"
-        if report.ok:
-            console.print(summary, highlight=False)
-        else:
-            err_console.print(
-                f"{summary}; `guildhall db verify --json` lists every difference",
-                highlight=False,
-                soft_wrap=True,
-            )
-    if not report.ok:
-        raise typer.Exit(1)
+        ),
+    }
+    report = run_saying(_verify(ids, jobs), says, usage=(VerifyInputError,))
+    finish(report, as_json=as_json, show=_print_report, closing=_not_ok_line)
+
+
+def _summary(report: VerifyReport) -> str:
+    return f"{report.summary()} ({report.seconds:.1f} s)"
+
+
+def _print_report(report: VerifyReport) -> None:
+    """Each difference, then the summary (on stderr with the closing line when not ok)."""
+    for line in report.lines():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if report.ok:
+        console.print(_summary(report), highlight=False)
+
+
+def _not_ok_line(report: VerifyReport) -> str:
+    return f"{_summary(report)}; `guildhall db verify --json` lists every difference"

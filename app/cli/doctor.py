@@ -1,234 +1,38 @@
 """``guildhall doctor``: what is wrong with this installation, and how to fix each thing.
 
 Read-only: it never migrates or provisions. Errors make the exit status 1; warnings do not.
+This module runs the checks (``doctor_checks`` and the ``doctor_*`` modules) in the order
+they are shown and renders them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from dataclasses import asdict
-from typing import Annotated, Any
 
 import asyncpg
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from app.cli._common import console, print_json, run
+from app.cli._common import JsonOption, console, print_json, run
 from app.cli._data_home import announce_embedded
 from app.cli._findings import Finding
+from app.cli.doctor_checks import (
+    budget_finding,
+    schema_findings,
+    server_finding,
+    token_finding,
+    where,
+)
 from app.cli.doctor_rights import rights_finding
 from app.cli.doctor_shards import shards_finding
 from app.cli.doctor_verify import verify_findings
 from app.postgres import DatabaseServer, open_server
 from app.settings import Settings, load_settings
-from app.tenancy import (
-    FIXED_CONNECTIONS,
-    SHARED_APP,
-    TENANT_APP,
-    ServerAddress,
-    asyncpg_fetch,
-    list_migrations,
-    migration_status,
-)
 
-#: Above this share of the server's connections, say there is little room left.
-BUDGET_WARN = 0.8
-#: ``pg_dump`` locks every table: past ~3k guild schemas at the stock 64 locks per
-#: transaction it fails with "out of shared memory" (docs/library-behaviour.md, "PostgreSQL:
-#: many schemas"). Lock slots wanted per guild.
-LOCKS_PER_GUILD = 5
 CONNECT_TIMEOUT = 5.0
-
-MIGRATE = "guildhall db migrate"
-
-
-def _where(address: ServerAddress) -> str:
-    # No password: doctor output gets pasted into issues.
-    return f"{address.user}@{address.host}:{address.port}/{address.database}"
-
-
-def token_finding(settings: Settings) -> Finding:
-    """Is a Discord bot token configured, and does it look like one?"""
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
-    if not token:
-        return Finding(
-            "token",
-            "error",
-            "DISCORD_TOKEN is not set: `guildhall run` cannot log in",
-            "put DISCORD_TOKEN=<bot token> in .env or the environment "
-            "(Discord developer portal → your application → Bot → Reset Token)",
-        )
-    if token.count(".") != 2:
-        return Finding(
-            "token",
-            "warning",
-            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts)",
-            "copy the token again from the developer portal (Bot → Reset Token)",
-        )
-    return Finding("token", "ok", "DISCORD_TOKEN is set")
-
-
-def server_finding(server: DatabaseServer) -> Finding:
-    """Embedded or external PostgreSQL."""
-    if server.is_embedded:
-        return Finding(
-            "server",
-            "info",
-            f"embedded PostgreSQL (DATA_DIR) at {_where(server.address)}",
-            "fine for one machine; set DATABASE_URL to use a managed server in production",
-        )
-    return Finding("server", "info", f"external PostgreSQL at {_where(server.address)}")
-
-
-async def schema_findings(conn: Any) -> list[Finding]:
-    """Shared schema at its head; guild schemas at the tenant head (``migration_status``)."""
-    try:
-        list_migrations(SHARED_APP), list_migrations(TENANT_APP)
-    except (OSError, ValueError) as exc:
-        return [Finding("migrations", "error", f"cannot read the migration files: {exc}",
-                        "reinstall guildhall")]  # fmt: skip
-    status = await migration_status(asyncpg_fetch(conn))
-    if not status.shared_created:
-        return [
-            Finding(
-                "shared schema",
-                "error",
-                "the shared schema is not created (a fresh database)",
-                f"run `{MIGRATE}` (or start the bot once)",
-            )
-        ]
-    findings: list[Finding] = []
-    head = status.shared_head
-    if status.newer_line:
-        findings.append(Finding("migrations", "error", status.newer_line, "deploy that release"))
-    if status.shared_pending:
-        findings.append(
-            Finding(
-                "shared schema",
-                "error",
-                f"the shared schema is behind: {len(status.shared_pending)} migration(s) pending"
-                f" (head {head})",
-                f"run `{MIGRATE} --shared-only`",
-            )
-        )
-    elif status.shared_unknown and not status.shared_newer:
-        findings.append(
-            Finding(
-                "shared schema",
-                "warning",
-                f"the shared schema has migrations this release does not have "
-                f"({', '.join(status.shared_unknown)}): the database is newer than this code",
-                "deploy the release that made them",
-            )
-        )
-    elif not status.shared_newer:
-        findings.append(Finding("shared schema", "ok", f"the shared schema is at its head {head}"))
-    guilds, behind, tenant_head = status.guilds, status.guilds_behind, status.tenant_head
-    if behind:
-        findings.append(
-            Finding(
-                "guild schemas",
-                "error",
-                f"{behind} of {guilds} guild schema(s) are not at the tenant head {tenant_head}",
-                f"run `{MIGRATE} --tenants-only`",
-            )
-        )
-    elif not status.guilds_newer:
-        findings.append(
-            Finding("guild schemas", "ok", f"{guilds} guild schema(s), all at {tenant_head}")
-        )
-    if status.missing_schemas:
-        findings.append(
-            Finding(
-                "guild schemas",
-                "warning",
-                f"{status.missing_schemas} registered guild(s) have no schema",
-                "run `guildhall tenants provision ID` for each (see `guildhall db status`)",
-            )
-        )
-    findings.extend(await lock_findings(conn, guilds))
-    return findings
-
-
-async def lock_findings(conn: Any, guilds: int) -> list[Finding]:
-    """Enough lock slots for ``pg_dump`` of a database with this many guild schemas?"""
-    settings = await conn.fetchrow(
-        "SELECT current_setting('max_locks_per_transaction')::int AS locks, "
-        "current_setting('max_connections')::int AS conns, "
-        "current_setting('max_prepared_transactions')::int AS prepared"
-    )
-    slots = settings["locks"] * (settings["conns"] + settings["prepared"])
-    if guilds * LOCKS_PER_GUILD <= slots:
-        return []
-    wanted = 2 ** math.ceil(math.log2(guilds * LOCKS_PER_GUILD / settings["conns"]))
-    return [
-        Finding(
-            "backups",
-            "warning",
-            f"max_locks_per_transaction = {settings['locks']} is low for {guilds} guild "
-            'schemas: pg_dump of the database may fail with "out of shared memory"',
-            f"set max_locks_per_transaction = {wanted} in postgresql.conf and restart PostgreSQL",
-        )
-    ]
-
-
-_LIMITS = """
-SELECT current_setting('max_connections')::int AS max,
-       current_setting('superuser_reserved_connections')::int AS su,
-       coalesce(current_setting('reserved_connections', true), '0')::int AS reserved,
-       (SELECT datconnlimit FROM pg_database WHERE datname = current_database()) AS db_limit,
-       (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user) AS role_limit,
-       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser
-"""
-
-
-def _connection_limits(row: Any) -> tuple[int, list[str]]:
-    """The connections one process may really open, and what limits them."""
-    available = row["max"] - row["su"] - row["reserved"]
-    limits = [f"max_connections {row['max']} - {row['max'] - available} reserved"]
-    # Superusers are exempt from both per-database and per-role limits.
-    if not row["superuser"]:
-        for name, limit in (("database", row["db_limit"]), ("role", row["role_limit"])):
-            if limit is not None and limit >= 0:
-                limits.append(f"{name} CONNECTION LIMIT {limit}")
-                available = min(available, limit)
-    return available, limits
-
-
-async def budget_finding(conn: Any, settings: Settings) -> Finding:
-    """Do the budgets of ``PROCESS_COUNT`` bot processes fit what this login may open?"""
-    available, limits = _connection_limits(await conn.fetchrow(_LIMITS))
-    budget = settings.connection_budget()
-    # PROCESS_COUNT bot processes (one per shard range) each hold a full budget.
-    processes = settings.process_count
-    need = budget.used * processes
-    detail = (
-        f"{budget.used} connections per bot process (DB_CONNECTION_BUDGET: "
-        f"{budget.pinned_slots} pinned guilds x {budget.pinned_pool_max} + shared tier "
-        f"{budget.shared_tier} + registry {budget.registry_pool} + listener and sentinel "
-        f"{FIXED_CONNECTIONS})"
-        + (f" x {processes} processes (PROCESS_COUNT) = {need}" if processes > 1 else "")
-        + f" of the {available} this login may open ({', '.join(limits)})"
-    )
-    fitting = available // processes
-    if need > available:
-        return Finding(
-            "connections",
-            "error",
-            f"over budget: {detail}",
-            f"lower DB_CONNECTION_BUDGET to {fitting} or less, or raise the limit",
-        )
-    if need > BUDGET_WARN * available:
-        return Finding(
-            "connections",
-            "warning",
-            f"little headroom: {detail}; migrations, the CLI and a second process need some too",
-            f"lower DB_CONNECTION_BUDGET (e.g. {int(fitting * BUDGET_WARN)}) or raise the limit",
-        )
-    return Finding("connections", "ok", detail)
 
 
 async def diagnose(settings: Settings) -> list[Finding]:
@@ -249,50 +53,63 @@ async def diagnose(settings: Settings) -> list[Finding]:
         return findings
     try:
         findings.append(server_finding(server))
-        started = time.perf_counter()
-        try:
-            conn = await asyncio.wait_for(
-                asyncpg.connect(server.address.dsn), timeout=CONNECT_TIMEOUT
-            )
-        except Exception as exc:
-            reason = "timed out" if isinstance(exc, TimeoutError) else str(exc)
-            findings.append(
-                Finding(
-                    "database",
-                    "error",
-                    f"cannot connect to {_where(server.address)}: {reason}",
-                    "check DATABASE_URL (host, port, user, password, database) and that "
-                    "PostgreSQL is running and reachable",
-                )
-            )
-            return findings
-        try:
-            version = await conn.fetchval("SHOW server_version")
-            latency = (time.perf_counter() - started) * 1000
-            findings.append(
-                Finding(
-                    "database",
-                    "ok",
-                    f"reachable: PostgreSQL {version} ({latency:.0f} ms to connect)",
-                )
-            )
-            findings.extend(await schema_findings(conn))
-            findings.extend(await verify_findings(conn, server.address))
-            findings.append(await budget_finding(conn, settings))
-            findings.append(await rights_finding(conn))
-        finally:
-            await conn.close()
+        findings.extend(await _database_findings(server, settings))
     finally:
         server.stop()
     return findings
 
 
+async def _database_findings(server: DatabaseServer, settings: Settings) -> list[Finding]:
+    """Reachable? Then the schemas, their drift, the connection budget and the login's rights."""
+    started = time.perf_counter()
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(server.address.dsn), timeout=CONNECT_TIMEOUT)
+    except Exception as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else str(exc)
+        return [
+            Finding(
+                "database",
+                "error",
+                f"cannot connect to {where(server.address)}: {reason}",
+                "check DATABASE_URL (host, port, user, password, database) and that "
+                "PostgreSQL is running and reachable",
+            )
+        ]
+    try:
+        version = await conn.fetchval("SHOW server_version")
+        latency = (time.perf_counter() - started) * 1000
+        findings = [
+            Finding(
+                "database", "ok", f"reachable: PostgreSQL {version} ({latency:.0f} ms to connect)"
+            )
+        ]
+        findings.extend(await schema_findings(conn))
+        findings.extend(await verify_findings(conn, server.address))
+        findings.append(await budget_finding(conn, settings))
+        findings.append(await rights_finding(conn))
+        return findings
+    finally:
+        await conn.close()
+
+
 _STYLE = {"ok": "green", "info": "blue", "warning": "yellow", "error": "red"}
 
 
-def doctor_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
-) -> None:
+def _print_findings(findings: list[Finding], errors: int, warnings: int) -> None:
+    """The findings as a table, then the counts."""
+    table = Table("", "check", "finding", "fix")
+    for f in findings:
+        style = _STYLE[f.level]
+        table.add_row(Text(f.level, style=style), f.check, Text(f.message), Text(f.fix))
+    console.print(table)
+    console.print(
+        f"{errors} error(s), {warnings} warning(s)",
+        style="red" if errors else "green",
+        highlight=False,
+    )
+
+
+def doctor_command(as_json: JsonOption = False) -> None:
     """Check the database, migrations, connection budget and token; say how to fix each."""
     findings = run(diagnose(load_settings()))
     errors = sum(f.level == "error" for f in findings)
@@ -307,15 +124,6 @@ def doctor_command(
             }
         )
     else:
-        table = Table("", "check", "finding", "fix")
-        for f in findings:
-            style = _STYLE[f.level]
-            table.add_row(Text(f.level, style=style), f.check, Text(f.message), Text(f.fix))
-        console.print(table)
-        console.print(
-            f"{errors} error(s), {warnings} warning(s)",
-            style="red" if errors else "green",
-            highlight=False,
-        )
+        _print_findings(findings, errors, warnings)
     if errors:
         raise typer.Exit(1)

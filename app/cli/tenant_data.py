@@ -14,6 +14,7 @@ from rich.table import Table
 
 from app.cli._common import (
     CliError,
+    JsonOption,
     console,
     err_console,
     guild_id,
@@ -127,7 +128,7 @@ def purge_command(
         False
     ),
     force: Annotated[bool, typer.Option("--force", help="Purge an active guild too.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Drop guilds' schemas and registry rows for good (ID, or --left-before DAYS)."""
     if (guild is None) == (left_before is None):

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from app.cli._common import (
+    JsonOption,
     console,
     disable_reason,
     guild_id,
@@ -36,8 +37,6 @@ class ListedStatus(StrEnum):
 
 
 tenants_app = typer.Typer(help="Inspect and manage guild tenants.", no_args_is_help=True)
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 @tenants_app.command("provision")

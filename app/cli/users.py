@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli._common import CliError, console, id_column, print_json, run, tenancy_for
+from app.cli._common import (
+    CliError,
+    JsonOption,
+    console,
+    id_column,
+    print_json,
+    run,
+    tenancy_for,
+)
 from app.tenancy import FORGET_DEFAULT_JOBS, ForgetReport, forget_user_everywhere, parse_user_id
 
 users_app = typer.Typer(help="Users across guilds: data-deletion requests.", no_args_is_help=True)
@@ -52,7 +60,7 @@ def forget_command(
         False
     ),
     jobs: Annotated[int, typer.Option(min=1, max=32, help="Guilds at once.")] = FORGET_DEFAULT_JOBS,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Delete (or anonymise) a user's data in every guild, any status, and in shared.
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import asyncpg
 import pytest
 
-from app.cli.doctor import budget_finding, schema_findings, token_finding
+from app.cli.doctor_checks import budget_finding, schema_findings, token_finding
 from app.postgres.server import temporary_database
 from app.settings import load_settings
 from app.tenancy.migrations.files import head_version
