@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from app.cli.doctor_citus import citus_findings
 from app.models.tenant import Tag
 from app.tenancy import guild_db, schema_size
 from app.tenancy.schemas.citus import citus_layout
@@ -43,6 +44,7 @@ async def test_plain_postgresql_has_no_citus_layout(database) -> None:
     conn = await _admin(database)
     try:
         assert await citus_layout(conn) is None
+        assert await citus_findings(conn) == []
     finally:
         await conn.close()
 
@@ -135,3 +137,30 @@ async def test_a_guild_moved_to_another_worker_is_still_served(
         tag = await Tag.get(name_key="moved")
         await Tag.create(name="after", name_key="after", content="written", author_id=1)
     assert tag.content == "still here"
+
+
+@on_cluster
+async def test_doctor_shows_the_nodes_and_flags_a_guild_schema_left_on_the_coordinator(
+    tenancy, provisioned, database
+) -> None:
+    """The doctor's Citus section: nodes, schemas per node, and what is not distributed."""
+    guild_id = await provisioned()
+    conn = await _admin(database)
+    try:
+        clean = await citus_findings(conn)
+        assert [f.level for f in clean] == ["info", "ok"], clean
+        workers = cluster_from_env().workers  # type: ignore[union-attr]
+        for worker in workers:
+            assert f"{worker.host}:{worker.port} (worker)" in clean[0].message
+        assert "enable_schema_based_sharding = on" in clean[0].message
+        assert "registry on the coordinator" in clean[0].message
+        assert "guild schemas not distributed: 0" in clean[1].message
+        await conn.execute(
+            "SELECT citus_schema_undistribute($1::regnamespace)", f"guild_{guild_id}"
+        )
+        flagged = await citus_findings(conn)
+    finally:
+        await conn.close()
+    warnings = [f for f in flagged if f.level == "warning"]
+    assert len(warnings) == 1 and f"guild_{guild_id}" in warnings[0].message
+    assert "citus_schema_distribute" in warnings[0].fix

@@ -78,7 +78,8 @@ class CitusLayout:
     sharding: str
     #: The registry's schema became a distributed schema (it should stay on the coordinator).
     shared_distributed: bool = False
-    problems: list[str] = field(default_factory=list)
+    #: (what is wrong, how to fix it).
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The layout as ``guildhall doctor --json`` prints it."""
@@ -91,7 +92,7 @@ class CitusLayout:
             "guild_schemas_not_distributed": len(self.not_distributed),
             "schema_based_sharding": self.sharding,
             "shared_schema_distributed": self.shared_distributed,
-            "problems": self.problems,
+            "problems": [{"problem": p, "fix": f} for p, f in self.problems],
         }
 
 
@@ -122,29 +123,42 @@ async def citus_layout(conn: Any) -> CitusLayout | None:
     return layout
 
 
-def _problems(layout: CitusLayout) -> list[str]:
+def _problems(layout: CitusLayout) -> list[tuple[str, str]]:
     problems = []
     if layout.sharding != "on":
         problems.append(
-            "citus.enable_schema_based_sharding is off: new guild schemas stay on the "
-            "coordinator; run ALTER DATABASE … SET citus.enable_schema_based_sharding = on"
+            (
+                "citus.enable_schema_based_sharding is off: new guild schemas stay on the "
+                "coordinator",
+                "ALTER DATABASE <database> SET citus.enable_schema_based_sharding = on",
+            )
         )
     if layout.not_distributed:
         problems.append(
-            f"{len(layout.not_distributed)} guild schema(s) are not distributed (e.g. "
-            f"{layout.not_distributed[0]}); run SELECT citus_schema_distribute('<schema>') "
-            "for each"
+            (
+                f"{len(layout.not_distributed)} guild schema(s) are not distributed "
+                f"(e.g. {layout.not_distributed[0]})",
+                "SELECT citus_schema_distribute('<schema>') for each",
+            )
         )
     if layout.shared_distributed:
         problems.append(
-            "the shared schema (registry) is a distributed schema on a worker: every registry "
-            "query leaves the coordinator; run SELECT citus_schema_undistribute('shared')"
+            (
+                "the shared schema (registry) is a distributed schema on a worker: every registry "
+                "query leaves the coordinator",
+                "SELECT citus_schema_undistribute('shared')",
+            )
         )
     if not any(node.role == "primary" and node.group != 0 for node in layout.nodes):
-        problems.append("no worker node: run SELECT citus_add_node('<host>', <port>)")
+        problems.append(("no worker node", "SELECT citus_add_node('<host>', <port>)"))
     inactive = [n.address for n in layout.nodes if not n.active]
     if inactive:
-        problems.append(f"inactive node(s): {', '.join(inactive)}")
+        problems.append(
+            (
+                f"inactive node(s): {', '.join(inactive)}",
+                "SELECT citus_activate_node('<host>', <port>) once it is back",
+            )
+        )
     return problems
 
 
