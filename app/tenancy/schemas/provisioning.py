@@ -75,14 +75,8 @@ async def provision(
             tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).first()
             if tenant is not None and schema_exists:
                 return ProvisionResult(guild_id, schema, created=False)
-            # A role left behind by a schema dropped by hand: build afresh, owned by it.
-            if not schema_exists and use_spares and not await role_exists(conn, role):
-                spare = await claim_spare(conn, spare_marker(ddl))
-                if spare is not None:
-                    # The spare already holds the tables and aerich rows at the head, owned
-                    # by its own role: both are renamed.
-                    await _rename_spare(conn, spare, tag, schema, role)
-                    schema_exists = from_spare = True
+            if not schema_exists and use_spares:
+                from_spare = schema_exists = await _use_spare(conn, ddl, tag, schema, role)
             # Before the search_path moves to the new schema: the registry is unqualified SQL.
             if tenant is None:
                 await Tenant.create(
@@ -104,6 +98,20 @@ async def provision(
             f"provisioning guild {guild_id} failed and was rolled back: {exc}"
         ) from exc
     return ProvisionResult(guild_id, schema, created=True, from_spare=from_spare)
+
+
+async def _use_spare(conn: BaseDBAsyncClient, ddl: str, tag: str, schema: str, role: str) -> bool:
+    """Claim a ready spare and make it the guild's schema; False when there is none to use."""
+    # A role left behind by a schema dropped by hand: build afresh, owned by it.
+    if await role_exists(conn, role):
+        return False
+    spare = await claim_spare(conn, spare_marker(ddl))
+    if spare is None:
+        return False
+    # The spare already holds the tables and aerich rows at the head, owned by its own role:
+    # both are renamed.
+    await _rename_spare(conn, spare, tag, schema, role)
+    return True
 
 
 async def _rename_spare(
