@@ -64,6 +64,11 @@ APPLICATION_NAME = "guildhall-migrate"
 #: (docs/library-behaviour.md, "PostgreSQL: many schemas"); a fresh connection every so many
 #: schemas keeps the runner's backends small.
 RECYCLE_AFTER = 500
+#: Each guild migrates as its own role, and on Citus a coordinator backend keeps a worker
+#: connection per role it acted as (docs/library-behaviour.md, "Citus: workers see the current
+#: role"): a runner would pile up one per guild. A role is used once per run, so nothing is
+#: lost by closing them at each commit. On plain PostgreSQL an unused placeholder setting.
+_SESSION = {"application_name": APPLICATION_NAME, "citus.max_cached_conns_per_worker": "0"}
 
 
 @dataclass(frozen=True)
@@ -93,9 +98,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 async def _connect(address: ServerAddress) -> asyncpg.Connection:
-    return await asyncpg.connect(
-        address.dsn, server_settings={"application_name": APPLICATION_NAME}
-    )
+    return await asyncpg.connect(address.dsn, server_settings=_SESSION)
 
 
 class _Runner:
