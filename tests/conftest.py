@@ -43,6 +43,7 @@ CITUS_MODULES = frozenset(
         "tests/tenancy/test_migrations_match.py",
         "tests/tenancy/test_privacy.py",
         "tests/cli/test_db.py",
+        "tests/cli/test_db_verify.py",
         "tests/ops/test_transfer.py",
         "tests/ops/test_retention.py",
         "tests/ops/test_forget.py",
