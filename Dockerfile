@@ -79,25 +79,28 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 COPY --from=builder /opt/venv /opt/venv
 COPY scripts/docker-entrypoint.sh /usr/local/bin/guildhall-entrypoint
+COPY scripts/docker-healthcheck.py /usr/local/bin/guildhall-healthcheck
 
 RUN groupadd --system --gid 10001 guildhall \
  && useradd --system --uid 10001 --gid guildhall --home-dir /home/guildhall \
         --create-home --shell /usr/sbin/nologin guildhall \
  && mkdir -p /data /app \
  && chown guildhall:guildhall /data \
- && chmod 0755 /usr/local/bin/guildhall-entrypoint
+ && chmod 0755 /usr/local/bin/guildhall-entrypoint /usr/local/bin/guildhall-healthcheck
 
-# Working directory for a mounted .env (Settings reads ./.env); state goes to /data.
+# Working directory: a .env mounted at /app/.env is read (or, instead, the file
+# GUILDHALL_ENV_FILE names); --env-file values win over any file. State goes to /data.
 WORKDIR /app
 VOLUME ["/data"]
 EXPOSE 8080
 USER 10001:10001
 
-# GET /healthz on HEALTH_PORT (200 = gateway and database ok, 503 = degraded); urllib
-# because slim images have no curl. urlopen raises (exit 1) on a refused connection, a
-# timeout or a non-2xx answer. HEALTH_PORT=0 turns the endpoint off: then nothing to check.
+# GET /healthz on HEALTH_PORT (200 = gateway and database ok, 503 = degraded) with the
+# standard library (slim images have no curl); exit 1 on a refused connection, a timeout or
+# a non-2xx answer, with one line (`docker inspect` shows it) saying which part is down.
+# HEALTH_PORT=0 turns the endpoint off: then nothing to check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('HEALTH_PORT') or '8080'; sys.exit(0) if port == '0' else urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4)"]
+    CMD ["python", "/usr/local/bin/guildhall-healthcheck"]
 
 ENTRYPOINT ["/usr/local/bin/guildhall-entrypoint"]
 CMD ["guildhall", "run"]

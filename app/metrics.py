@@ -8,6 +8,12 @@ Imports nothing from disnake: the bot reports interactions and joins through
   outcomes ``ok``, ``user_error``, ``refused``, ``guild_unavailable``, ``database_unavailable``,
   ``error``;
 - ``guildhall_provisioning_total{outcome}``: guild joins and start-up reconciliations;
+- ``guildhall_gateway_events_dropped_total{event, reason}``: gateway events dropped before
+  parsing (``app/bot_gateway.py``; ``MESSAGE_CREATE`` ``xp_budget``: over the guild's
+  ``XP_GUILD_BUDGET``, ``bot``: from a bot or a webhook, never counted);
+- ``guildhall_tenant_lease_waits_total{outcome}``: shared-tier leases of a guild at its cap
+  (``GUILD_SHARED_LEASES_MAX``): ``delayed`` (served after a wait), ``refused_wait_timeout``,
+  ``refused_queue_full``;
 - ``guildhall_tenant_leases_total{tier}`` (``pinned``: a hit, ``shared``: a miss,
   ``overflow``), ``guildhall_tenant_evictions_total``, ``guildhall_tenant_promotions_total``,
   ``guildhall_db_connections_open{tier}``, ``guildhall_tenant_pinned_guilds``,
@@ -75,6 +81,12 @@ class BotMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.gateway_dropped = Counter(
+            "guildhall_gateway_events_dropped",
+            "Gateway events dropped before parsing, by event and reason.",
+            ["event", "reason"],
+            registry=self.registry,
+        )
         self._started: OrderedDict[int, float] = OrderedDict()
         self._state = _StateCollector()
         self.registry.register(self._state)
@@ -116,23 +128,44 @@ class _StateCollector(Collector):
         self._families = [*_connection_families(tenancy), *await _registry_families()]
 
 
+def _by_label(family: CounterMetricFamily | GaugeMetricFamily, values: dict[str, float]) -> Metric:
+    """``family`` with one sample per label value."""
+    for label, value in values.items():
+        family.add_metric([label], value)
+    return family
+
+
 def _connection_families(tenancy: Tenancy) -> list[Metric]:
     stats = tenancy.connections.stats()
-    leases = CounterMetricFamily(
-        "guildhall_tenant_leases",
-        "Guild connection leases, by how they were served.",
-        labels=["tier"],
+    leases = _by_label(
+        CounterMetricFamily(
+            "guildhall_tenant_leases",
+            "Guild connection leases, by how they were served.",
+            labels=["tier"],
+        ),
+        {"pinned": stats.hits, "shared": stats.misses, "overflow": stats.overflows},
     )
-    leases.add_metric(["pinned"], stats.hits)
-    leases.add_metric(["shared"], stats.misses)
-    leases.add_metric(["overflow"], stats.overflows)
-    open_now = GaugeMetricFamily(
-        "guildhall_db_connections_open", "Guild connections open now, by tier.", labels=["tier"]
+    waits = _by_label(
+        CounterMetricFamily(
+            "guildhall_tenant_lease_waits",
+            "Shared-tier leases of a guild at its cap: served after a wait, or refused (why).",
+            labels=["outcome"],
+        ),
+        {
+            "delayed": stats.leases_delayed,
+            "refused_wait_timeout": stats.leases_refused_wait_timeout,
+            "refused_queue_full": stats.leases_refused_queue_full,
+        },
     )
-    open_now.add_metric(["pinned"], stats.pinned_connections)
-    open_now.add_metric(["shared"], stats.shared_connections)
+    open_now = _by_label(
+        GaugeMetricFamily(
+            "guildhall_db_connections_open", "Guild connections open now, by tier.", labels=["tier"]
+        ),
+        {"pinned": stats.pinned_connections, "shared": stats.shared_connections},
+    )
     return [
         leases,
+        waits,
         CounterMetricFamily(
             "guildhall_tenant_evictions", "Pinned guilds evicted.", value=stats.evictions
         ),

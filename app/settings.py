@@ -1,6 +1,8 @@
-"""Every knob of Guildhall, read from the environment or a ``.env`` file.
+"""Every knob of Guildhall, read from the environment or ``.env`` files.
 
-``.env.example`` lists the same names with a one-line comment each. A missing or malformed
+``.env.example`` lists the same names with a one-line comment each; which ``.env`` files are
+read (the per-user config directory's, then the current directory's, or ``GUILDHALL_ENV_FILE``)
+is decided in :mod:`app.env_files`. A missing or malformed
 value stops the program with one line naming the variable (see :func:`load_settings`).
 """
 
@@ -20,6 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.env_files import EnvFileError, env_files_to_read
 from app.postgres.data_home import default_data_dir
 from app.rates import Rate, parse_rate
 from app.sharding import MAX_SHARDS, ShardScope, parse_shard_ids
@@ -46,8 +49,10 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Guildhall's configuration. Field names are the environment variable names."""
 
+    # No env_file here: load_settings passes the files app.env_files finds, so that every
+    # command reads the same ones.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=None, env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
     discord_token: SecretStr | None = None
@@ -107,10 +112,11 @@ class Settings(BaseSettings):
             return frozenset(ids)
         return value
 
-    @field_validator("shard_count", mode="before")
+    @field_validator("shard_count", "tenant_cache_size", "guild_shared_leases_max", mode="before")
     @classmethod
-    def _empty_shard_count(cls, value: object) -> object:
-        # SHARD_COUNT= (empty, as in .env.example) means "unset", not "invalid".
+    def _empty_is_unset(cls, value: object) -> object:
+        # SHARD_COUNT= (empty, as in .env.example) means "unset", not "invalid": a copied
+        # .env.example (or `docker run --env-file` of it) must start.
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("shard_ids", mode="before")
@@ -227,7 +233,16 @@ def check_database_port(url: str) -> None:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings; raise :class:`SettingsError` naming the first bad variable."""
+    """Read the settings; raise :class:`SettingsError` naming the first bad variable.
+
+    The ``.env`` files come from :func:`app.env_files.env_files_to_read` unless ``_env_file``
+    is among ``overrides`` (tests pass ``_env_file=None``).
+    """
+    if "_env_file" not in overrides:
+        try:
+            overrides["_env_file"] = env_files_to_read()
+        except EnvFileError as exc:
+            raise SettingsError(str(exc)) from None
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

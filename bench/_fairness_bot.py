@@ -11,6 +11,12 @@ every ``--rank-every`` seconds, and the noisy guild ``--factor`` times as often.
 
 After each scenario the messages counted are read back: every quiet guild's message must be
 counted (nothing lost), the noisy guild's beyond its XP budget are not.
+
+So that a run on a shared machine can be judged, each scenario also reports the CPU the bot
+process and this process used (cores: CPU seconds per second), the load average, and the lag
+of this process's event loop (``lag``: a no-op scheduled 50 times a second, from when it was
+due to when it ran). A lag p99 close to the quiet p99 means the load generator, not the bot,
+made the latency.
 """
 
 from __future__ import annotations
@@ -23,9 +29,12 @@ import random
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from app.models.shared import Tenant, TenantStatus
 from app.tenancy import Tenancy, guild_db
@@ -35,8 +44,12 @@ from bench.fakediscord import FakeDiscord
 
 FIRST_MEMBER = 600_000_000_000_000_000
 MEMBERS_PER_GUILD = 50
-#: How long the bot gets to finish the messages already sent before they are counted.
-SETTLE_S = 3.0
+#: After a round, the counts are read until they stop changing (the bot finishing the
+#: messages already sent), at most this long.
+SETTLE_MAX_S = 5.0
+SETTLE_POLL_S = 0.5
+#: The event-loop lag probe of this process: a no-op this many times a second.
+PROBE_RATE = 50.0
 #: Starting the bot process and provisioning every guild (~20 ms each) on a loaded machine.
 START_TIMEOUT_S = 120.0
 #: The bot process gets the default settings, not the caller's (but for the ones set here).
@@ -79,7 +92,7 @@ async def run_bot(
     async with scratch_tenancy(spare_schemas=0) as tenancy:
         fake = FakeDiscord()
         guilds = [fake.add_guild(name=f"Guild {n}").id for n in range(args.guilds + 1)]
-        async with fake, guildhall_run(fake, tenancy):
+        async with fake, guildhall_run(fake, tenancy) as bot_process:
             await fake.wait_for_ready(timeout_s=START_TIMEOUT_S)
             await _wait_active(len(guilds))
             noisy, quiet = guilds[0], guilds[1:]
@@ -100,14 +113,41 @@ async def run_bot(
             async def run_round(
                 name: str, seconds: float
             ) -> tuple[dict[str, Outcome], dict[str, int]]:
-                return await _round(args, seconds, quiet, noisy, name != "quiet only", post, rank)
+                with _resources(bot_process) as used:
+                    answered, counts = await _round(
+                        args, seconds, quiet, noisy, name != "quiet only", post, rank
+                    )
+                return answered, counts | used
 
             tallies = await interleave(["quiet only", "with noisy"], run_round, args.seconds,
                                        args.rounds)  # fmt: skip
-            rows = [tally.row(name) for name, tally in tallies.items()]
+            rows = [_per_second(tally.row(name), args) for name, tally in tallies.items()]
             for row in rows:
                 print_row(row, args.json)
             return rows
+
+
+@contextlib.contextmanager
+def _resources(bot: psutil.Process) -> Any:
+    """CPU milliseconds of the bot process and of this one over the block, and the load
+    average (x100) at its end, as counts of the groups "bot", "bench" and "machine"."""
+    me = psutil.Process()
+    before = {"bot": bot.cpu_times(), "bench": me.cpu_times()}
+    used: dict[str, int] = {}
+    yield used
+    for name, process in (("bot", bot), ("bench", me)):
+        after = process.cpu_times()
+        spent = after.user + after.system - before[name].user - before[name].system
+        used[f"{name}.cpu_ms"] = round(spent * 1000)
+    used["machine.load_x100"] = round(os.getloadavg()[0] * 100)
+
+
+def _per_second(row: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """CPU in cores (CPU seconds per second of load) and the mean load average."""
+    for name in ("bot", "bench"):
+        row[name]["cores"] = round(row[name].pop("cpu_ms") / 1000 / args.seconds, 2)
+    row["machine"]["load"] = round(row["machine"].pop("load_x100") / 100 / args.rounds, 1)
+    return row
 
 
 async def _round(
@@ -127,20 +167,37 @@ async def _round(
         ranks["noisy"] = ([noisy], args.factor / args.rank_every)
     members = {"quiet": quiet, "noisy": [noisy]}
     before = {group: await _count_messages(members[group]) for group in posts}
-    sent, answered = await asyncio.gather(
-        run_load(posts, post, seconds), run_load(ranks, rank, seconds)
+    sent, answered, lag = await asyncio.gather(
+        run_load(posts, post, seconds),
+        run_load(ranks, rank, seconds),
+        run_load({"lag": ([0], PROBE_RATE)}, _nothing, seconds),
     )
-    await asyncio.sleep(SETTLE_S)
+    counted = await _settled_counts({group: members[group] for group in posts})
     counts: dict[str, int] = {}
     for group in posts:
         counts[f"{group}.messages_sent"] = sent[group].sent
-        counted = await _count_messages(members[group]) - before[group]
-        counts[f"{group}.messages_counted"] = counted
-    return answered, counts
+        counts[f"{group}.messages_counted"] = counted[group] - before[group]
+    return answered | lag, counts
+
+
+async def _nothing(_: int) -> None:
+    """The lag probe's operation: its latency is only this event loop's delay."""
+
+
+async def _settled_counts(members: dict[str, list[int]]) -> dict[str, int]:
+    """Messages counted per group, once two reads in a row agree (or after SETTLE_MAX_S)."""
+    deadline = time.monotonic() + SETTLE_MAX_S
+    last: dict[str, int] = {}
+    while True:
+        await asyncio.sleep(SETTLE_POLL_S)
+        now = {group: await _count_messages(ids) for group, ids in members.items()}
+        if now == last or time.monotonic() > deadline:
+            return now
+        last = now
 
 
 @contextlib.asynccontextmanager
-async def guildhall_run(fake: FakeDiscord, tenancy: Tenancy) -> AsyncIterator[None]:
+async def guildhall_run(fake: FakeDiscord, tenancy: Tenancy) -> AsyncIterator[psutil.Process]:
     """``python -m app run`` logged in to ``fake`` on the tenancy's database, stopped at the
     end (its output is printed if it failed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED_SETTINGS)}
@@ -159,7 +216,7 @@ async def guildhall_run(fake: FakeDiscord, tenancy: Tenancy) -> AsyncIterator[No
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
         try:
-            yield
+            yield psutil.Process(proc.pid)
         finally:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)

@@ -3,8 +3,8 @@
 For benchmarks and tests that need thousands of guilds (``Tenancy.provision_many`` builds one
 schema per transaction: ~150 guilds/s here). Each guild gets what provisioning gives it: a
 registry row at the head, its own role, ``guild_<id>`` built from the tenant DDL by that role,
-and its aerich rows. The guild roles go with the temporary database
-(``app.postgres.temporary_database``).
+and its aerich rows. The guild roles go with the scratch database
+(``app.tenancy.scratch.scratch_database``).
 Nothing here is used by the product.
 """
 

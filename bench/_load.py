@@ -105,13 +105,11 @@ class Tally:
     def row(self, scenario: str) -> dict[str, Any]:
         """The scenario's line of the table: per group, the summary and its counts."""
         row: dict[str, Any] = {"scenario": scenario}
+        for key, value in self.counts.items():  # counts of groups without operations too
+            group, _, name = key.partition(".")
+            row.setdefault(group, {})[name] = value
         for group, outcome in self.groups.items():
-            extra = {
-                key.partition(".")[2]: value
-                for key, value in self.counts.items()
-                if key.startswith(group + ".")
-            }
-            row[group] = {**outcome.summary(), "sent": outcome.sent, **extra}
+            row[group] = {**outcome.summary(), "sent": outcome.sent, **row.get(group, {})}
         return row
 
 

@@ -7,10 +7,10 @@ import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.config import SHARED_ALIAS, ServerAddress
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.scratch import scratch_database as database_on
 from bench._cluster import citus_database, cluster_from_env
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -33,7 +33,7 @@ async def scratch_database(prefix: str = "guildhall_bench") -> AsyncIterator[Ser
         async with citus_database(cluster, prefix) as address:
             yield address
         return
-    async with temporary_database(server(), prefix) as address:
+    async with database_on(server(), prefix) as address:
         yield address
 
 

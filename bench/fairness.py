@@ -14,6 +14,14 @@ a shared machine falls on all of them alike.
 * ``bot`` — the unmodified bot against the fake Discord on 127.0.0.1: every guild's members
   post messages (XP) at the rates, and each quiet guild also runs ``/rank`` every
   ``--rank-every`` seconds; the sample is ``/rank``'s round trip (bench/_fairness_bot.py).
+  Each scenario also shows the CPU the bot process and the benchmark's own process (fake
+  Discord and load) used, the benchmark's event-loop lag and the load average: on a busy
+  machine a lag p99 near the quiet p99, or a bot that got far less than a core, says the
+  run measured the machine, not the bot. Settings such as ``XP_GUILD_BUDGET`` in the
+  environment reach the bot. About 2 minutes with the defaults (2.5 at load average 8).
+
+* ``parse`` — the CPU one message over the XP budget costs the bot, parsed by disnake or
+  dropped raw by the gateway filter (bench/_fairness_parse.py; no network, no database).
 
 Reported per scenario: the quiet guilds' p50/p99 and errors, the noisy guild's operations
 served, refused (by reason) and delayed. The floor: quiet p99 with the noisy guild at most
@@ -38,6 +46,8 @@ from bench._support import scratch_tenancy
 FIRST_GUILD = 10**17
 #: The floor of issue 17: quiet p99 with the noisy guild <= this x quiet p99 without it.
 FLOOR = 1.5
+#: Bot path: beyond this lag of its own event loop, the benchmark's samples are its own delay.
+LAG_LIMIT_MS = 50
 
 
 async def _operation(guild_id: int, hold_s: float) -> None:
@@ -103,6 +113,10 @@ def _print_row(row: dict[str, Any], quiet_output: bool) -> None:
             g = row[group]
             line += f"\n{'':<22} {group} messages sent {g['messages_sent']}"
             line += f", counted {g['messages_counted']}"
+    if "bot" in row:
+        line += f"\n{'':<22} CPU: bot {row['bot']['cores']} cores, bench {row['bench']['cores']}"
+        line += f"; bench loop lag p99 {row['lag']['p99_ms']} ms; load average"
+        line += f" {row['machine']['load']}"
     print(line, flush=True)
 
 
@@ -113,19 +127,45 @@ def verdict(rows: list[dict[str, Any]], capped: str) -> dict[str, Any]:
     ratio = row["p99_ms"] / base["p99_ms"] if base["p99_ms"] else float("inf")
     lost = row.get("messages_sent", 0) - row.get("messages_counted", 0)
     ok = ratio <= FLOOR and not row["errors"] and lost == 0
-    return {
+    result = {
         "scenario": capped,
+        "p50_ms": [base["p50_ms"], row["p50_ms"]],
+        "p99_ms": [base["p99_ms"], row["p99_ms"]],
         "p99_ratio": round(ratio, 2),
+        "quiet_errors": sum(row["errors"].values()),
         "quiet_messages_lost": lost,
         "floor": FLOOR,
         "holds": ok,
     }
+    bots = [r.get("bot", {}).get("cores") for r in rows if r["scenario"] in ("quiet only", capped)]
+    if all(bots):
+        result["bot_cpu_cores"] = bots
+        result["unsound"] = unsound(rows)
+    return result
+
+
+def unsound(rows: list[dict[str, Any]]) -> list[str]:
+    """Why a bot-path run measured the machine rather than the bot (empty: it did not).
+
+    The ratio means something only if the bot kept up without the noisy guild and the load
+    generator sent on time in every scenario.
+    """
+    reasons = []
+    alone = next(r for r in rows if r["scenario"] == "quiet only")["quiet"]
+    if alone["errors"] or alone.get("messages_sent", 0) != alone.get("messages_counted", 0):
+        reasons.append("the bot did not keep up even without the noisy guild (lower --rate)")
+    for row in rows:
+        if row["lag"]["p99_ms"] > LAG_LIMIT_MS:
+            reasons.append(
+                f"{row['scenario']}: the load generator lagged (p99 > {LAG_LIMIT_MS} ms)"
+            )
+    return reasons
 
 
 def main(argv: list[str]) -> int:
     """Parse options, run the chosen paths, print the table and whether the floor holds."""
     parser = argparse.ArgumentParser(prog="python -m bench fairness", description=__doc__)
-    parser.add_argument("--path", choices=("db", "bot", "both"), default="both")
+    parser.add_argument("--path", choices=("db", "bot", "both", "parse"), default="both")
     parser.add_argument("--guilds", type=int, default=200, help="quiet guilds")
     parser.add_argument("--rate", type=float, default=0.6, help="per quiet guild, per second")
     parser.add_argument("--factor", type=float, default=100, help="noisy rate / quiet rate")
@@ -134,6 +174,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--hold-ms", type=float, default=115, help="db path: server time per op")
     parser.add_argument("--caps", type=lambda v: [int(c) for c in v.split(",")], default=None)
     parser.add_argument("--rank-every", type=float, default=5, help="bot path: /rank period")
+    parser.add_argument("--messages", type=int, default=20_000, help="parse path: per run")
+    parser.add_argument("--repeat", type=int, default=3, help="parse path: runs of each way")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
@@ -152,11 +194,30 @@ def main(argv: list[str]) -> int:
             print(f"bot: {args.guilds} quiet guilds posting {args.rate}/s, one at x{args.factor}")
         rows = asyncio.run(run_bot(args, _print_row))
         result["bot"] = {"rows": rows, "verdicts": [verdict(rows, "with noisy")]}
+    if args.path == "parse":
+        from bench._fairness_parse import run_parse
+
+        result["parse"] = run_parse(args)
     if args.json:
         print(json.dumps(result))
     else:
         for path in ("db", "bot"):
             if path in result:
                 for line in result[path]["verdicts"]:
-                    print(f"{path}: {line}")
+                    _print_verdict(path, line)
     return 0
+
+
+def _print_verdict(path: str, v: dict[str, Any]) -> None:
+    (p50, p50_with), (p99, p99_with) = v["p50_ms"], v["p99_ms"]
+    print(
+        f"{path}: {v['scenario']}: quiet p99 {p99} -> {p99_with} ms (x{v['p99_ratio']}),"
+        f" p50 {p50} -> {p50_with} ms; quiet errors {v['quiet_errors']},"
+        f" quiet messages lost {v['quiet_messages_lost']};"
+        f" floor x{v['floor']} {'holds' if v['holds'] else 'NOT met'}"
+    )
+    if "bot_cpu_cores" in v:
+        alone, noisy = v["bot_cpu_cores"]
+        print(f"{path}: bot CPU {alone} -> {noisy} cores")
+        for reason in v["unsound"]:
+            print(f"{path}: UNSOUND RUN: {reason}")

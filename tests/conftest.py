@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.budget import ConnectionBudget
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_MODELS, ServerAddress
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.guild_data.retention import purge_tenant
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.scratch import scratch_database
 from bench._cluster import citus_database, cluster_from_env
 
 #: The modules the ``citus`` marker covers: what must hold on a Citus cluster too (run them
@@ -100,7 +100,7 @@ async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress
         async with citus_database(cluster, "guildhall_test") as address:
             yield address
         return
-    async with temporary_database(server_address, "guildhall_test") as address:
+    async with scratch_database(server_address, "guildhall_test") as address:
         yield address
 
 

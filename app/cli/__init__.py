@@ -16,6 +16,7 @@ from app.cli.failures import database_failure
 from app.cli.invite import invite_command
 from app.cli.run import run_command
 from app.cli.tenants import tenants_app
+from app.env_files import describe_env_files, env_files_to_read
 from app.log import setup_logging
 from app.settings import SettingsError, load_settings
 from app.tenancy import TenancyError
@@ -52,6 +53,9 @@ def _configure(
     if quiet and logging.getLevelName(level) < logging.WARNING:
         level = "WARNING"
     setup_logging(level, settings.log_format)
+    if ctx.invoked_subcommand != "run":  # the bot says it once its token is checked
+        # Shown with -v: a .env left behind in another directory is otherwise invisible.
+        logging.getLogger("app.cli").info("%s", describe_env_files(env_files_to_read()))
 
 
 cli = typer.Typer(

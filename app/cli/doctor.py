@@ -28,6 +28,7 @@ from app.cli.doctor_checks import (
 )
 from app.cli.doctor_citus import citus_findings
 from app.cli.doctor_rights import rights_finding
+from app.cli.doctor_settings import env_files_finding
 from app.cli.doctor_shards import shards_finding
 from app.cli.doctor_verify import verify_findings
 from app.postgres import DatabaseServer, open_server
@@ -38,7 +39,7 @@ CONNECT_TIMEOUT = 5.0
 
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every finding, in the order they are shown."""
-    findings = [token_finding(settings), shards_finding(settings)]
+    findings = [env_files_finding(), token_finding(settings), shards_finding(settings)]
     announce_embedded(settings)
     try:
         server = await open_server(settings.database_url, settings.data_dir)
@@ -102,7 +103,13 @@ def _print_findings(findings: list[Finding], errors: int, warnings: int) -> None
     table = Table("", "check", "finding", "fix")
     for f in findings:
         style = _STYLE[f.level]
-        table.add_row(Text(f.level, style=style), f.check, Text(f.message), Text(f.fix))
+        # Folded, never cut: a path or an id in a finding is what the operator copies.
+        table.add_row(
+            Text(f.level, style=style),
+            f.check,
+            Text(f.message, overflow="fold"),
+            Text(f.fix, overflow="fold"),
+        )
     console.print(table)
     console.print(
         f"{errors} error(s), {warnings} warning(s)",

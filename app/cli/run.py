@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from app.cli._common import CliError, discord_token, run, tenancy_for
+from app.env_files import describe_env_files, env_files_to_read
 from app.health import health_server_from_settings
 from app.settings import Settings, load_settings
 from app.tenancy import report_pending_migrations, retention_loop
@@ -61,6 +62,9 @@ async def serve(settings: Settings, token: str) -> None:
 
     with api_base(settings.discord_api_base):
         async with tenancy_for(settings, listen=True) as tenancy:
+            # Where the settings came from (a .env in another directory is not read), once the
+            # database is up: a failure before that stays one line.
+            log.info("%s", describe_env_files(env_files_to_read()))
             await report_pending_migrations(log)
             bot = GuildhallBot(settings, tenancy)
             async with background_services(settings, bot):

@@ -8,12 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import asyncpg
 
-if TYPE_CHECKING:
-    from app.tenancy.connections.config import ServerAddress
+from app.postgres.address import ServerAddress
 
 #: The database Guildhall uses on the embedded server.
 EMBEDDED_DATABASE = "guildhall"
@@ -40,10 +38,6 @@ class DatabaseServer:
 
 async def open_server(database_url: str | None, data_dir: Path) -> DatabaseServer:
     """The configured server; starts the embedded one (and its database) when no URL is set."""
-    # Imported here, not at the top: app.tenancy imports this module, and a top-level import of
-    # app.tenancy.connections.config would run app.tenancy's __init__ first (an import cycle).
-    from app.tenancy.connections.config import ServerAddress
-
     if database_url:
         return DatabaseServer(ServerAddress.from_dsn(database_url))
     from app.postgres.embedded import start_embedded
@@ -71,7 +65,9 @@ async def temporary_database(
 ) -> AsyncIterator[ServerAddress]:
     """A new database ``<prefix>_<random>`` on ``server``, dropped (with its sessions) on exit.
 
-    For tests and benchmarks, which must create what they use and drop what they create.
+    For tests and benchmarks, which must create what they use and drop what they create; they
+    use :func:`app.tenancy.scratch.scratch_database`, which drops the guild roles named after
+    the database too (roles are cluster-wide and would outlive it).
     """
     if not _SCRATCH_PREFIX.match(prefix):
         raise ValueError(f"{prefix!r} is not a plain lower-case database name prefix")
@@ -84,12 +80,8 @@ async def temporary_database(
     try:
         yield server.with_database(name)
     finally:
-        # Guild roles are cluster-wide: they would outlive the database.
-        from app.tenancy.schemas.roles import drop_database_roles
-
         conn = await asyncpg.connect(server.dsn)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await drop_database_roles(conn, name)
         finally:
             await conn.close()

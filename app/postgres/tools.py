@@ -16,10 +16,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from app.tenancy.connections.config import ServerAddress
+from app.postgres.address import ServerAddress
 
 #: The client programs Guildhall runs.
 TOOLS = ("pg_dump", "pg_restore", "psql")

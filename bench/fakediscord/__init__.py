@@ -27,11 +27,7 @@ listing only that shard's guilds, and each guild's events on its shard's connect
 ``GET /gateway/bot`` answers). Every wait is bounded (``default_timeout``, 10 s; ``timeout_s=``).
 """
 
-from .diagnostics import BotErrorCollector, collect_bot_errors
-from .gateway import guild_id_on_shard, shard_of
-from .harness import running_bot
-from .interactions import FakeDiscordError, InteractionRecord, Reply
-from .models import (
+from .bits import (
     ADMINISTRATOR,
     BAN_MEMBERS,
     DEFAULT_MEMBER_PERMISSIONS,
@@ -40,12 +36,12 @@ from .models import (
     MANAGE_MESSAGES,
     MANAGE_ROLES,
     MODERATE_MEMBERS,
-    FakeChannel,
-    FakeGuild,
-    FakeMember,
-    FakeRole,
-    FakeUser,
 )
+from .diagnostics import BotErrorCollector, collect_bot_errors
+from .gateway import guild_id_on_shard, shard_of
+from .harness import running_bot
+from .interactions import FakeDiscordError, InteractionRecord, Reply
+from .models import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 from .rest import RecordedRequest
 from .server import FakeDiscord
 

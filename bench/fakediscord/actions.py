@@ -6,6 +6,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from .bits import effective_permissions
 from .interactions import (
     CALLBACK_MODAL,
     FakeDiscordError,
@@ -15,7 +16,7 @@ from .interactions import (
     build_reply,
     fill_modal,
 )
-from .models import FakeGuild, effective_permissions, new_snowflake
+from .models import FakeGuild, new_snowflake
 
 if TYPE_CHECKING:
     from collections.abc import Callable

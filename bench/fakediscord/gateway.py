@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from .models import INTENT_GUILD_MEMBERS, PRIVILEGED_INTENTS, new_snowflake
+from .bits import INTENT_GUILD_MEMBERS, PRIVILEGED_INTENTS
+from .models import new_snowflake
 
 if TYPE_CHECKING:
     from .server import FakeDiscord

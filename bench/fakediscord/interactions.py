@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import FLAG_EPHEMERAL, FakeGuild, FakeMember
+from .bits import FLAG_EPHEMERAL
+from .models import FakeGuild, FakeMember
 
 
 class FakeDiscordError(AssertionError):

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .models import MANAGE_ROLES, FakeGuild, FakeRole, new_snowflake
-from .rest import error_response, no_content
+from .bits import MANAGE_ROLES
+from .models import FakeGuild, FakeRole, new_snowflake
+from .rest_base import error_response, no_content
 
 if TYPE_CHECKING:
-    from .rest import Handler, RecordedRequest, RestAPI
+    from .rest import RestAPI
+    from .rest_base import Handler, RecordedRequest
     from .server import FakeDiscord
 
 #: Discord's "Missing Permissions" error code.

@@ -207,7 +207,7 @@ async def test_unprovisioned_guild_is_reported_and_enable_sets_it_up(
     conn = connections.get(SHARED_ALIAS)
     await conn.execute_script(f"DROP SCHEMA {quote_schema(schema_for(guild.id))} CASCADE")
     await conn.execute_query("DELETE FROM tenant WHERE guild_id = $1", [guild.id])
-    await world.tenancy.forget(guild.id)
+    await world.tenancy.drop_cached_state(guild.id)
     reply = await world.slash(guild, ALICE, "tag", "list")
     assert reply.content == (
         "Guildhall is not set up in this server yet; that usually happens within a minute of "

@@ -12,7 +12,7 @@ import json
 import asyncpg
 import pytest
 
-from app.postgres import temporary_database
+from app.tenancy.scratch import scratch_database
 from tests.cli.test_db import guildhall
 
 GUILDS = [7001, 7002, 7003]
@@ -21,7 +21,7 @@ GUILDS = [7001, 7002, 7003]
 @pytest.fixture(scope="module")
 async def verify_db(server_address):
     """A database with three guilds provisioned through the CLI, dropped afterwards."""
-    async with temporary_database(server_address, "guildhall_verify") as address:
+    async with scratch_database(server_address, "guildhall_verify") as address:
         done = await guildhall(address, "tenants", "provision", *map(str, GUILDS))
         assert done.code == 0, done
         yield address
@@ -96,7 +96,7 @@ async def test_doctor_counts_drifted_schemas_and_points_to_db_verify(sabotaged) 
 
 async def test_db_verify_on_a_fresh_database_says_to_migrate(server_address) -> None:
     """No shared schema yet: one line naming `guildhall db migrate`, exit 1, nothing created."""
-    async with temporary_database(server_address, "guildhall_verify") as address:
+    async with scratch_database(server_address, "guildhall_verify") as address:
         done = await guildhall(address, "db", "verify")
         conn = await asyncpg.connect(address.dsn)
         try:

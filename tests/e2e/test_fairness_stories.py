@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import disnake
 import pytest
 
 from app.models.tenant import Member, Note, Tag
@@ -48,7 +49,9 @@ async def test_a_guild_at_its_connection_share_gets_a_busy_reply_in_its_language
     world: World, guild_a: FakeGuild, guild_b: FakeGuild, tenancy: Tenancy
 ) -> None:
     """Guild A holds its whole shared share: /tag commands there answer "busy" (en, fr),
-    ephemerally and changing nothing, while guild B is served normally."""
+    ephemerally and changing nothing, while guild B is served normally; /metrics counts the
+    refused leases."""
+    refused_before = await _lease_waits(world, "refused_wait_timeout")
     with limits(tenancy, max_shared_leases=1, wait_seconds=0.1, max_waiting=4):
         async with holding(guild_a.id, 1):
             busy = await _create(world, guild_a, ALICE, "raid")
@@ -60,6 +63,15 @@ async def test_a_guild_at_its_connection_share_gets_a_busy_reply_in_its_language
     assert await _tag_names(world, guild_a) == []
     after = await _create(world, guild_a, ALICE, "raid")
     assert after.content == "Tag **raid** created."
+    # At least one refused lease per busy reply (a command may try more than one).
+    assert await _lease_waits(world, "refused_wait_timeout") >= refused_before + 2
+
+
+async def _lease_waits(world: World, outcome: str) -> float:
+    """``guildhall_tenant_lease_waits_total{outcome}`` as /metrics renders it now."""
+    text = (await world.bot.metrics.render(world.bot.tenancy)).decode()
+    prefix = f'guildhall_tenant_lease_waits_total{{outcome="{outcome}"}} '
+    return float(next(line for line in text.splitlines() if line.startswith(prefix))[len(prefix) :])
 
 
 async def test_a_member_over_their_tag_cooldown_is_told_to_wait_and_others_are_not(
@@ -116,9 +128,17 @@ async def test_a_moderator_over_the_note_cooldown_is_refused_and_no_note_is_writ
 
 
 async def test_messages_beyond_the_guilds_xp_budget_are_not_counted(limited: World) -> None:
-    """With a budget of 3 messages a minute, 6 messages in A count 3; B counts its own."""
+    """With a budget of 3 messages a minute, 6 messages in A count 3; B counts its own. The 3
+    beyond it are dropped as raw gateway events: no Message is built for them, and /metrics
+    counts them by reason."""
     world, (guild_a, guild_b) = limited, limited.startup
     ranks = world.bot.get_cog("Ranks")
+    parsed: list[int] = []
+
+    async def on_message(message: disnake.Message) -> None:
+        parsed.append(message.guild.id if message.guild else 0)
+
+    world.bot.add_listener(on_message)
     for user in (ALICE, BOB, MOD, ALICE, BOB, MOD):
         await world.post(guild_a, user)
     await world.post(guild_b, ALICE)
@@ -136,3 +156,10 @@ async def test_messages_beyond_the_guilds_xp_budget_are_not_counted(limited: Wor
     await eventually(dropped)  # decided as each message arrived: 3 in, 3 out
     await eventually(three_counted_in_a)
     assert await eventually(lambda: counted(guild_b)) == 1
+    world.bot.remove_listener(on_message)
+    assert sorted(parsed) == sorted([guild_a.id] * 3 + [guild_b.id])
+    metrics = (await world.bot.metrics.render(world.bot.tenancy)).decode()
+    dropped_line = (
+        'guildhall_gateway_events_dropped_total{event="MESSAGE_CREATE",reason="xp_budget"} 3.0'
+    )
+    assert dropped_line in metrics.splitlines()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from app.health import HealthServer
 from app.tenancy.registry.runtime import Tenancy
 
 
@@ -41,6 +43,9 @@ def cli(tenancy: Tenancy, tmp_path: Path) -> RunCli:
             if not key.startswith(("DISCORD_", "TENANT_", "LOG_", "HEALTH_"))
         }
         environ.update(DATABASE_URL=tenancy.address.dsn, LOG_FORMAT="text", COLUMNS="200")
+        # No operator's ~/.config/guildhall/.env either (app/env_files.py reads it).
+        environ.update(XDG_CONFIG_HOME=str(tmp_path / "no-user-config"))
+        environ.pop("GUILDHALL_ENV_FILE", None)
         environ.update(env)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -60,3 +65,15 @@ def cli(tenancy: Tenancy, tmp_path: Path) -> RunCli:
         return CliResult(process.returncode, out.decode(), err.decode())
 
     return run
+
+
+@pytest.fixture
+async def health(tenancy: Tenancy) -> AsyncIterator[tuple[HealthServer, dict[str, Any]]]:
+    """A started health server on a free port whose gateway state the test sets."""
+    gateway: dict[str, Any] = {"ok": True, "latency_ms": 41.5, "shards": [0]}
+    server = HealthServer("127.0.0.1", 0, lambda: gateway, tenancy)
+    await server.start()
+    try:
+        yield server, gateway
+    finally:
+        await server.stop()

@@ -8,10 +8,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.postgres.server import temporary_database
 from app.postgres.tools import ToolNotFound, embedded_bin_dir, find_tool, tool_major
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.naming import database_tag, role_for
+from app.tenancy.scratch import scratch_database
 from tests.ops.conftest import RunCli
 
 
@@ -38,12 +38,12 @@ async def test_dump_then_restore_into_another_database_keeps_rows_and_gives_role
     """A whole dump restored into a new database has the guild's rows, row and own role."""
     guild = 1_200_000_000_000_000_000 + secrets.randbelow(10**15)
     dump = tmp_path / "all.dump"
-    async with temporary_database(server_address, "guildhall_dump") as source:
+    async with scratch_database(server_address, "guildhall_dump") as source:
         assert (await cli("tenants", "provision", str(guild), DATABASE_URL=source.dsn)).code == 0
         await _fetch(source, f'INSERT INTO "guild_{guild}".member (user_id) VALUES (7)')
         dumped = await cli("db", "dump", "-o", str(dump), DATABASE_URL=source.dsn)
         assert dumped.code == 0, dumped
-    async with temporary_database(server_address, "guildhall_restore") as target:
+    async with scratch_database(server_address, "guildhall_restore") as target:
         restored = await cli("db", "restore", str(dump), DATABASE_URL=target.dsn)
         assert restored.code == 0, restored
         members = await _fetch(target, f'SELECT user_id FROM "guild_{guild}".member')
@@ -63,7 +63,7 @@ async def test_one_guild_dump_restores_after_a_purge(
     guild = 1_300_000_000_000_000_000 + secrets.randbelow(10**15)
     other = guild + 1
     dump = tmp_path / "one.dump"
-    async with temporary_database(server_address, "guildhall_dump") as db:
+    async with scratch_database(server_address, "guildhall_dump") as db:
         env = {"DATABASE_URL": db.dsn}
         assert (await cli("tenants", "provision", str(guild), str(other), **env)).code == 0
         await _fetch(db, f'INSERT INTO "guild_{guild}".member (user_id) VALUES (9)')

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 
 from app.cli.doctor_checks import budget_finding, schema_findings, token_finding
-from app.postgres.server import temporary_database
 from app.settings import load_settings
 from app.tenancy.migrations.files import head_version
+from app.tenancy.scratch import scratch_database
 
 TOKEN = "MTIz.abc.def"
 
@@ -50,7 +50,7 @@ async def test_cli_doctor_on_a_healthy_database_exits_0(cli, tenancy) -> None:
     """Token set, database reachable, shared at head: exit 0, every finding in the JSON."""
     # A database of its own, migrated and healthy: the shared test database holds guilds
     # other tests leave behind on purpose, so doctor could not be expected to pass there.
-    async with temporary_database(tenancy.address, "guildhall_doctor_ok") as healthy:
+    async with scratch_database(tenancy.address, "guildhall_doctor_ok") as healthy:
         migrated = await cli("db", "migrate", DATABASE_URL=healthy.dsn)
         assert migrated.code == 0, migrated.stderr
         result = await cli(
@@ -88,6 +88,20 @@ async def test_cli_doctor_unreachable_database(cli) -> None:
     database = {f["check"]: f for f in json.loads(result.stdout)["findings"]}["database"]
     assert database["level"] == "error" and "cannot connect" in database["message"]
     assert "DATABASE_URL" in database["fix"]
+
+
+async def test_cli_doctor_says_which_settings_files_it_read(cli, tmp_path) -> None:
+    """The per-user settings file is named (a token that "vanished" in another directory)."""
+    user_env = tmp_path / "xdg" / "guildhall" / ".env"
+    user_env.parent.mkdir(parents=True)
+    user_env.write_text("LOG_LEVEL=INFO\n")
+    result = await cli(
+        "doctor", "--json", DATABASE_URL="postgresql://postgres@127.0.0.1:1/nope",
+        DISCORD_TOKEN=TOKEN, XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )  # fmt: skip
+    settings = {f["check"]: f for f in json.loads(result.stdout)["findings"]}["settings"]
+    assert settings["level"] == "info"
+    assert settings["message"] == f"settings read from {user_env}"
 
 
 async def test_fresh_database_needs_migrate(scratch_db) -> None:

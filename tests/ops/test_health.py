@@ -6,22 +6,9 @@ import subprocess
 import sys
 
 import aiohttp
-import pytest
 
 from app.health import HealthServer, health_server_from_settings
 from app.settings import load_settings
-
-
-@pytest.fixture
-async def health(tenancy):
-    """A started health server on a free port whose gateway state the test sets."""
-    gateway = {"ok": True, "latency_ms": 41.5, "shards": [0]}
-    server = HealthServer("127.0.0.1", 0, lambda: gateway, tenancy)
-    await server.start()
-    try:
-        yield server, gateway
-    finally:
-        await server.stop()
 
 
 async def _get(url: str) -> tuple[int, dict]:

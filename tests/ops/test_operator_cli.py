@@ -6,9 +6,9 @@ import base64
 import secrets
 from importlib.metadata import version
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.registry.runtime import Tenancy
+from app.tenancy.scratch import scratch_database
 from tests.ops.conftest import RunCli
 
 
@@ -60,9 +60,9 @@ async def test_cli_keeps_info_lines_out_unless_verbose(
 ) -> None:
     """A one-shot command logs no INFO lines by default; ``-v`` shows them at LOG_LEVEL."""
     # A fresh database: opening it creates the shared schema, which is logged at INFO.
-    async with temporary_database(server_address, "guildhall_cli") as scratch:
+    async with scratch_database(server_address, "guildhall_cli") as scratch:
         quiet = await cli("tenants", "list", DATABASE_URL=scratch.dsn, LOG_LEVEL="INFO")
-    async with temporary_database(server_address, "guildhall_cli") as scratch:
+    async with scratch_database(server_address, "guildhall_cli") as scratch:
         verbose = await cli("-v", "tenants", "list", DATABASE_URL=scratch.dsn, LOG_LEVEL="INFO")
     assert (quiet.code, verbose.code) == (0, 0), (quiet, verbose)
     assert quiet.stderr == ""
@@ -73,7 +73,7 @@ async def test_db_status_without_guilds_prints_a_sentence(
     cli: RunCli, server_address: ServerAddress
 ) -> None:
     """``db status`` on a database with no guild schema says so instead of an empty table."""
-    async with temporary_database(server_address, "guildhall_cli") as scratch:
+    async with scratch_database(server_address, "guildhall_cli") as scratch:
         result = await cli("db", "status", DATABASE_URL=scratch.dsn)
     assert result.code == 0, result
     assert "no guild schemas yet" in result.stdout

@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.postgres.server import temporary_database
 from app.tenancy.connections.config import ServerAddress
 from app.tenancy.migrations.versions import asyncpg_fetch, report_pending_migrations
+from app.tenancy.scratch import scratch_database
 from tests.reliability.processes import cli_env, guildhall
 
 FUTURE = "99_20991231000000_future.py"
@@ -26,7 +26,7 @@ NEWER = "the database is newer than this release"
 @pytest.fixture
 async def newer(database: ServerAddress, tmp_path: Path) -> AsyncIterator[ServerAddress]:
     """A database of its own: three guilds, two of them migrated by a 'future' release."""
-    async with temporary_database(database, "guildhall_newer") as address:
+    async with scratch_database(database, "guildhall_newer") as address:
         env = cli_env(address)
         code, lines = await guildhall(["tenants", "provision", *GUILDS], env, tmp_path)
         assert code == 0, lines

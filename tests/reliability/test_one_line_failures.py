@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.postgres.server import temporary_database
 from app.settings import SettingsError, load_settings
 from app.tenancy.connections.config import ServerAddress
+from app.tenancy.scratch import scratch_database
 from bench.fakediscord import FakeDiscord
 from tests.bot.test_run import guildhall_env
 from tests.reliability.processes import guildhall
@@ -66,7 +66,7 @@ async def test_discord_api_base_answering_404_is_one_line(
     # A database of its own: the shared test database holds other tests' guilds, at versions
     # the start-up report would (rightly) log about.
     async with (
-        temporary_database(database, "guildhall_404") as address,
+        scratch_database(database, "guildhall_404") as address,
         FakeDiscord(token="right") as fake,
     ):
         env = guildhall_env(

@@ -7,7 +7,6 @@ import secrets
 
 import asyncpg
 
-from app.postgres.server import temporary_database
 from app.tenancy.migrations.files import head_version
 from app.tenancy.migrations.fleet import MigrateOptions, migrate_all, migrate_shared_schema
 from app.tenancy.migrations.versions import (
@@ -15,6 +14,7 @@ from app.tenancy.migrations.versions import (
     migration_status,
     report_pending_migrations,
 )
+from app.tenancy.scratch import scratch_database
 from tests.reliability.processes import cli_env, guildhall
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
 
@@ -23,7 +23,7 @@ async def test_status_counts_guilds_per_version_from_the_registry(database, tmp_
     """Migrated guilds are counted at the new head, the others behind by one (exactly: the
     guilds are the only ones of a database of their own)."""
     guilds = [str(7 * 10**17 + n) for n in range(3)]
-    async with temporary_database(database, "guildhall_versions") as own:
+    async with scratch_database(database, "guildhall_versions") as own:
         code, lines = await guildhall(["tenants", "provision", *guilds], cli_env(own), tmp_path)
         assert code == 0, lines
         root = migrations_copy(tmp_path)

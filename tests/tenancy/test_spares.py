@@ -196,7 +196,7 @@ async def test_tenancy_refills_in_the_background_after_a_join(
     tenancy, new_guild_id, no_spares
 ) -> None:
     """With spare_schemas set, a provision schedules a refill that never raises into it."""
-    tenancy.spare_schemas = 2
+    tenancy.spares.count = 2
     try:
         result = await tenancy.provision(next(new_guild_id))
         assert result.created and not result.from_spare  # none were ready yet
@@ -208,7 +208,7 @@ async def test_tenancy_refills_in_the_background_after_a_join(
         await tenancy.spares.wait()
         assert len(await list_spares()) == 2
     finally:
-        tenancy.spare_schemas = 0
+        tenancy.spares.count = 0
 
 
 async def test_background_refill_failure_is_only_logged(
@@ -220,13 +220,13 @@ async def test_background_refill_failure_is_only_logged(
         raise RuntimeError("refill exploded")
 
     monkeypatch.setattr("app.tenancy.registry.runtime.refill_spare_schemas", broken)
-    tenancy.spare_schemas = 1
+    tenancy.spares.count = 1
     try:
         assert (await tenancy.provision(next(new_guild_id))).created
         assert tenancy.spares.running
         await tenancy.spares.wait()  # returns: the error was caught
     finally:
-        tenancy.spare_schemas = 0
+        tenancy.spares.count = 0
     assert "refilling spare schemas failed" in caplog.text
 
 

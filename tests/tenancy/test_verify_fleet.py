@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from app.postgres import temporary_database
 from app.tenancy.schemas.verify import verify_schemas
+from app.tenancy.scratch import scratch_database
 from bench._fleet import build_guilds, create_shared
 
 GUILDS = 1000
@@ -15,7 +15,7 @@ async def test_verify_a_thousand_clean_guilds_then_the_one_sabotaged(tenancy, se
     """1,000 guilds as provisioning makes them verify clean; one altered table is then the
     only thing named."""
     ids = [10**17 + n for n in range(GUILDS)]
-    async with temporary_database(server_address, "guildhall_verify") as address:
+    async with scratch_database(server_address, "guildhall_verify") as address:
         await create_shared(address)
         # 25 schemas per transaction: their ~1,100 locks fit the stock lock table (64 x 100).
         await build_guilds(address, ids, tenancy.tenant_ddl, jobs=2, batch=25)

@@ -18,7 +18,7 @@ from app.cogs import _rewards as rewards
 from app.cogs._common import CommandInter, GuildInter, reply, tr
 from app.cogs._reward_roles import role_problem
 from app.cogs._templates import LEVEL_UP_PLACEHOLDERS, check_template
-from app.cogs.config._helpers import answer, cache_settings, choices, option
+from app.cogs.config._helpers import answer, cache_settings, choices, named, option, save
 from app.cogs.config._show import describe
 from app.i18n import UserFacingError, localized
 from app.models.tenant import LEVEL_UP_TEMPLATE_MAX
@@ -86,32 +86,23 @@ class Config(commands.Cog):
     async def config(self, inter: GuildInter) -> None:
         """Parent of the /config sub-commands (never runs on its own)."""
 
-    @config.sub_command(
-        name=localized("CONFIG_SHOW_NAME"), description=localized("CONFIG_SHOW_DESCRIPTION")
-    )
+    @config.sub_command(**named("CONFIG_SHOW"))
     async def show(self, inter: GuildInter) -> None:
         """Show every setting of this guild."""
         async with guild_db(inter.guild_id):
             found = await settings.current(inter.guild_id)
         await inter.response.send_message(describe(inter, found), ephemeral=True)
 
-    @config.sub_command(
-        name=localized("CONFIG_XP_NAME"), description=localized("CONFIG_XP_DESCRIPTION")
-    )
+    @config.sub_command(**named("CONFIG_XP"))
     async def xp(self, inter: GuildInter, enabled: bool = option("CONFIG_ENABLED")) -> None:
         """Turn XP counting on or off for the whole guild."""
-        async with guild_db(inter.guild_id):
-            new = await settings.update(inter.guild_id, xp_enabled=enabled)
-        await answer(inter, new, "config.xp_on" if enabled else "config.xp_off")
+        await save(inter, {"xp_enabled": enabled}, "config.xp_on" if enabled else "config.xp_off")
 
     @config.sub_command_group(name=localized("CONFIG_NO_XP_NAME"))
     async def no_xp(self, inter: GuildInter) -> None:
         """Parent of /config no-xp add|remove (never runs on its own)."""
 
-    @no_xp.sub_command(
-        name=localized("CONFIG_NO_XP_ADD_NAME"),
-        description=localized("CONFIG_NO_XP_ADD_DESCRIPTION"),
-    )
+    @no_xp.sub_command(**named("CONFIG_NO_XP_ADD"))
     async def no_xp_add(
         self,
         inter: GuildInter,
@@ -120,10 +111,7 @@ class Config(commands.Cog):
         """Stop counting messages posted in a channel."""
         await change_no_xp(inter, channel, no_xp=True)
 
-    @no_xp.sub_command(
-        name=localized("CONFIG_NO_XP_REMOVE_NAME"),
-        description=localized("CONFIG_NO_XP_REMOVE_DESCRIPTION"),
-    )
+    @no_xp.sub_command(**named("CONFIG_NO_XP_REMOVE"))
     async def no_xp_remove(
         self,
         inter: GuildInter,
@@ -132,10 +120,7 @@ class Config(commands.Cog):
         """Count messages posted in a channel again."""
         await change_no_xp(inter, channel, no_xp=False)
 
-    @config.sub_command(
-        name=localized("CONFIG_LEVEL_UP_NAME"),
-        description=localized("CONFIG_LEVEL_UP_DESCRIPTION"),
-    )
+    @config.sub_command(**named("CONFIG_LEVEL_UP"))
     async def level_up(
         self,
         inter: GuildInter,
@@ -162,15 +147,10 @@ class Config(commands.Cog):
             )
         elif builtin:
             changes["level_up_template"] = None
-        async with guild_db(inter.guild_id):
-            new = await settings.update(inter.guild_id, **changes)
         mention = channel.mention if channel is not None else ""
-        await answer(inter, new, LEVEL_UP_REPLIES[mode], channel=mention)
+        await save(inter, changes, LEVEL_UP_REPLIES[mode], channel=mention)
 
-    @config.sub_command(
-        name=localized("CONFIG_TAG_ROLE_NAME"),
-        description=localized("CONFIG_TAG_ROLE_DESCRIPTION"),
-    )
+    @config.sub_command(**named("CONFIG_TAG_ROLE"))
     async def tag_role(
         self,
         inter: GuildInter,
@@ -178,37 +158,27 @@ class Config(commands.Cog):
     ) -> None:
         """Let only members with ``role`` create tags (no role: everyone may)."""
         role_id = None if role is None or role.is_default() else role.id
-        async with guild_db(inter.guild_id):
-            new = await settings.update(inter.guild_id, tag_creator_role_id=role_id)
+        changes = {"tag_creator_role_id": role_id}
         if role_id is None:
-            await answer(inter, new, "config.tag_role_everyone")
+            await save(inter, changes, "config.tag_role_everyone")
         else:
-            await answer(inter, new, "config.tag_role_set", role=f"<@&{role_id}>")
+            await save(inter, changes, "config.tag_role_set", role=f"<@&{role_id}>")
 
-    @config.sub_command(
-        name=localized("CONFIG_LANGUAGE_NAME"),
-        description=localized("CONFIG_LANGUAGE_DESCRIPTION"),
-    )
+    @config.sub_command(**named("CONFIG_LANGUAGE"))
     async def language(
         self,
         inter: GuildInter,
         language: str = option("CONFIG_LANGUAGE", choices=choices(LANGUAGE_CHOICES)),
     ) -> None:
         """Reply in one language in this guild, or in each member's own."""
-        async with guild_db(inter.guild_id):
-            new = await settings.update(
-                inter.guild_id, language=None if language == LANGUAGE_MEMBER else language
-            )
-        await answer(inter, new, LANGUAGE_REPLIES[language])
+        chosen = None if language == LANGUAGE_MEMBER else language
+        await save(inter, {"language": chosen}, LANGUAGE_REPLIES[language])
 
     @config.sub_command_group(name=localized("CONFIG_REWARD_NAME"))
     async def reward(self, inter: GuildInter) -> None:
         """Parent of /config reward add|remove|list (never runs on its own)."""
 
-    @reward.sub_command(
-        name=localized("CONFIG_REWARD_ADD_NAME"),
-        description=localized("CONFIG_REWARD_ADD_DESCRIPTION"),
-    )
+    @reward.sub_command(**named("CONFIG_REWARD_ADD"))
     async def reward_add(
         self,
         inter: GuildInter,
@@ -234,10 +204,7 @@ class Config(commands.Cog):
                 old=f"<@&{replaced}>",
             )
 
-    @reward.sub_command(
-        name=localized("CONFIG_REWARD_REMOVE_NAME"),
-        description=localized("CONFIG_REWARD_REMOVE_DESCRIPTION"),
-    )
+    @reward.sub_command(**named("CONFIG_REWARD_REMOVE"))
     async def reward_remove(
         self,
         inter: GuildInter,
@@ -250,10 +217,7 @@ class Config(commands.Cog):
             raise UserFacingError("rewards.not_found", level=level)
         await reply(inter, "rewards.removed", level=level, role=f"<@&{removed}>")
 
-    @reward.sub_command(
-        name=localized("CONFIG_REWARD_LIST_NAME"),
-        description=localized("CONFIG_REWARD_LIST_DESCRIPTION"),
-    )
+    @reward.sub_command(**named("CONFIG_REWARD_LIST"))
     async def reward_list(self, inter: GuildInter) -> None:
         """List the role rewards, lowest level first."""
         async with guild_db(inter.guild_id):

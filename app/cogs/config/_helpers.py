@@ -27,6 +27,11 @@ def option(key: str, default: Any = ..., **extra: Any) -> Any:
     )
 
 
+def named(key: str) -> dict[str, Any]:
+    """A sub-command's name and description: ``<key>_NAME`` / ``<key>_DESCRIPTION``."""
+    return {"name": localized(f"{key}_NAME"), "description": localized(f"{key}_DESCRIPTION")}
+
+
 def choices(values: dict[str, str]) -> list[disnake.OptionChoice]:
     """Localized choices: value → display-name key."""
     return [disnake.OptionChoice(localized(key), value) for value, key in values.items()]
@@ -42,6 +47,13 @@ async def answer(
     """
     text = translate(config.language or inter.locale, key, **params)
     await inter.response.send_message(text, ephemeral=True)
+
+
+async def save(inter: GuildInter, changes: dict[str, Any], key: str, /, **params: object) -> None:
+    """Change fields of the guild's settings, then answer ``key`` in the language they say."""
+    async with guild_db(inter.guild_id):
+        new = await settings.update(inter.guild_id, **changes)
+    await answer(inter, new, key, **params)
 
 
 async def cache_settings(inter: CommandInter) -> None:

@@ -64,14 +64,36 @@ class Ranks(commands.Cog):
         self.cooldown = timedelta(seconds=COOLDOWN_SECONDS)
         #: XP_GUILD_BUDGET: messages beyond it in a window are not counted (see _flood.py).
         self.budget = GuildMessageBudget(bot.settings.xp_guild_budget)  # type: ignore[attr-defined]
+        # The budget is taken on the raw event: a message it drops is never parsed.
+        bot.gateway_filter.add("MESSAGE_CREATE", self.not_counted)  # type: ignore[attr-defined]
+
+    def cog_unload(self) -> None:
+        """Stop filtering MESSAGE_CREATE (the extension is unloaded)."""
+        self.bot.gateway_filter.remove("MESSAGE_CREATE", self.not_counted)  # type: ignore[attr-defined]
+
+    def not_counted(self, data: dict[str, Any]) -> str | None:
+        """Why a raw MESSAGE_CREATE will not count, so it is dropped before disnake parses it
+        (a bot's or a webhook's; over the guild's budget), or None.
+
+        XP is the only use of MESSAGE_CREATE (the guild-messages intent is for it alone), so
+        a message XP does not want is one nothing wants.
+        """
+        guild_id = data.get("guild_id")
+        if guild_id is None:
+            return None  # not in a guild: on_message ignores it
+        if (data.get("author") or {}).get("bot") or data.get("webhook_id") is not None:
+            return "bot"
+        if not self.budget.take(int(guild_id)):
+            return "xp_budget"  # not counted, and nothing waits
+        return None
 
     @commands.Cog.listener()
     async def on_message(self, message: disnake.Message) -> None:
-        """Count a member's message (and maybe award XP) in the guild it was posted in."""
+        """Count a member's message (and maybe award XP) in the guild it was posted in.
+
+        Only the messages :meth:`not_counted` let through get here (within the budget)."""
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return
-        if not self.budget.take(message.guild.id):
-            return  # over the guild's budget: not counted, and nothing waits
         with guild_context(message.guild.id):
             try:
                 async with guild_db(message.guild.id):

@@ -3,7 +3,8 @@ bring their reward roles in line with their level."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import disnake
 from disnake.ext import commands
@@ -15,7 +16,11 @@ from app.cogs._reward_roles import SyncResult, sync_member
 from app.cogs.ranks import _admin_store as admin
 from app.cogs.ranks import _store as ranks
 from app.i18n import UserFacingError, localized
+from app.models.tenant import Member, RoleReward
 from app.tenancy import guild_db
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def member_option() -> Any:
@@ -54,6 +59,26 @@ async def send_with_sync(
     await inter.response.send_message(text, ephemeral=True)
 
 
+def admin_command(parent: Any, key: str) -> Callable[[F], F]:
+    """An /xp sub-command named and described by ``XP_<key>_NAME`` / ``_DESCRIPTION``, its
+    uses counted against the "xp" cooldowns (``COOLDOWN_XP_*``)."""
+
+    def decorate(func: F) -> F:
+        checked = cooldown("xp")(func)
+        name, description = localized(f"XP_{key}_NAME"), localized(f"XP_{key}_DESCRIPTION")
+        return parent.sub_command(name=name, description=description)(checked)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+async def with_rewards(
+    inter: GuildInter, work: Callable[[], Awaitable[T]]
+) -> tuple[T, list[RoleReward]]:
+    """``work()`` and the guild's reward rules, both in one binding of the guild's schema."""
+    async with guild_db(inter.guild_id):
+        return await work(), await rewards.rewards()
+
+
 class XpAdmin(commands.Cog):
     """Moderators' XP tools."""
 
@@ -68,8 +93,7 @@ class XpAdmin(commands.Cog):
     async def xp(self, inter: GuildInter) -> None:
         """Parent of the /xp sub-commands (never runs on its own)."""
 
-    @xp.sub_command(name=localized("XP_GIVE_NAME"), description=localized("XP_GIVE_DESCRIPTION"))
-    @cooldown("xp")
+    @admin_command(xp, "GIVE")
     async def give(
         self,
         inter: GuildInter,
@@ -82,29 +106,28 @@ class XpAdmin(commands.Cog):
         ),
     ) -> None:
         """Add XP to a member; reward roles of the levels reached are given."""
-        async with guild_db(inter.guild_id):
+
+        async def give_unless_opted_out() -> Member:
             if await ranks.is_opted_out(member.id):
                 # They asked not to be tracked: no row is made for them, even by a moderator.
                 raise UserFacingError("xp.opted_out", member=member.mention)
-            found = await admin.give(member.id, amount)
-            rules = await rewards.rewards()
+            return await admin.give(member.id, amount)
+
+        found, rules = await with_rewards(inter, give_unless_opted_out)
         result = await sync_member(member, found.level, rules, remove_above=False)
         text = tr(
             inter, "xp.given", amount=amount, member=member.mention, level=found.level, xp=found.xp
         )
         await send_with_sync(inter, text, result, changed=bool(result.added))
 
-    @xp.sub_command(name=localized("XP_RESET_NAME"), description=localized("XP_RESET_DESCRIPTION"))
-    @cooldown("xp")
+    @admin_command(xp, "RESET")
     async def reset(
         self,
         inter: GuildInter,
         member: disnake.Member = member_option(),  # noqa: B008 (disnake's Param idiom)
     ) -> None:
         """Set a member's XP and level to 0 and take away their reward roles."""
-        async with guild_db(inter.guild_id):
-            had_xp = await admin.reset(member.id)
-            rules = await rewards.rewards()
+        had_xp, rules = await with_rewards(inter, lambda: admin.reset(member.id))
         if not had_xp:
             await reply(inter, "xp.reset_nothing", member=member.mention)
             return
@@ -112,17 +135,14 @@ class XpAdmin(commands.Cog):
         text = tr(inter, "xp.reset", member=member.mention)
         await send_with_sync(inter, text, result, changed=bool(result.removed))
 
-    @xp.sub_command(name=localized("XP_SYNC_NAME"), description=localized("XP_SYNC_DESCRIPTION"))
-    @cooldown("xp")
+    @admin_command(xp, "SYNC")
     async def sync(
         self,
         inter: GuildInter,
         member: disnake.Member = member_option(),  # noqa: B008 (disnake's Param idiom)
     ) -> None:
         """Give the reward roles of the member's level and take away those above it."""
-        async with guild_db(inter.guild_id):
-            level = await admin.level_of(member.id)
-            rules = await rewards.rewards()
+        level, rules = await with_rewards(inter, lambda: admin.level_of(member.id))
         result = await sync_member(member, level, rules, remove_above=True)
         header = tr(inter, "xp.sync_header", member=member.mention, level=level)
         await inter.response.send_message(f"{header}\n{sync_text(inter, result)}", ephemeral=True)

@@ -105,36 +105,11 @@ def start_embedded(data_dir: Path) -> EmbeddedServer:
     data_dir = Path(data_dir).expanduser().resolve()
     pgdata = data_dir / PGDATA_SUBDIR
     with _registry_lock:
-        cached = _registry.get(pgdata)
-        if cached is not None:
-            server, handle = cached
-            if _handle_alive(handle):
-                return server
-            # Someone stopped/killed it behind our back: drop it and start again below.
-            _log.warning("embedded PostgreSQL in %s died; restarting it", pgdata)
-            del _registry[pgdata]
-            _forget_handle(handle)
-
+        running = _running(pgdata)
+        if running is not None:
+            return running
         _ensure_dirs(data_dir, pgdata)
-        pgserver = _import_pgserver()
-        # The server log is appended to across runs: only lines written by this attempt
-        # explain its failure.
-        log_start = file_size(pgdata / "log")
-        try:
-            with pgserver.PostgresServer._lock:
-                clear_stale_state(pgdata)
-            with _swapped(pgserver.postgres_server, "find_suitable_socket_dir", pick_socket_dir):
-                handle = pgserver.get_server(pgdata, cleanup_mode="stop")
-            dsn = dsn_for(handle)
-        except EmbeddedPostgresError:
-            _discard_failed_handle(pgdata)
-            raise
-        except Exception as exc:
-            # Deliberately broad: the library raises AssertionError, RuntimeError,
-            # CalledProcessError, OSError...; callers should see one clear line instead.
-            _discard_failed_handle(pgdata)
-            raise EmbeddedPostgresError(describe_failure(pgdata, exc, log_start)) from exc
-
+        handle, dsn = _start_handle(pgdata)
         # The library registers its own atexit cleanup per start; replace it with ours so that
         # exit and stop() share one code path (and stop() can't be followed by a second,
         # confusing release at exit).
@@ -145,6 +120,43 @@ def start_embedded(data_dir: Path) -> EmbeddedServer:
         _registry[pgdata] = (server, handle)
         _log.info("embedded PostgreSQL ready in %s (%s)", pgdata, dsn)
         return server
+
+
+def _running(pgdata: Path) -> EmbeddedServer | None:
+    """The server this process started for ``pgdata``, if it is still alive (registry lock held)."""
+    cached = _registry.get(pgdata)
+    if cached is None:
+        return None
+    server, handle = cached
+    if _handle_alive(handle):
+        return server
+    # Someone stopped/killed it behind our back: drop it and start again.
+    _log.warning("embedded PostgreSQL in %s died; restarting it", pgdata)
+    del _registry[pgdata]
+    _forget_handle(handle)
+    return None
+
+
+def _start_handle(pgdata: Path) -> tuple[PostgresServer, str]:
+    """Start (or join) the library's server for ``pgdata``: its handle and DSN, or one line."""
+    pgserver = _import_pgserver()
+    # The server log is appended to across runs: only lines written by this attempt
+    # explain its failure.
+    log_start = file_size(pgdata / "log")
+    try:
+        with pgserver.PostgresServer._lock:
+            clear_stale_state(pgdata)
+        with _swapped(pgserver.postgres_server, "find_suitable_socket_dir", pick_socket_dir):
+            handle = pgserver.get_server(pgdata, cleanup_mode="stop")
+        return handle, dsn_for(handle)
+    except EmbeddedPostgresError:
+        _discard_failed_handle(pgdata)
+        raise
+    except Exception as exc:
+        # Deliberately broad: the library raises AssertionError, RuntimeError,
+        # CalledProcessError, OSError...; callers should see one clear line instead.
+        _discard_failed_handle(pgdata)
+        raise EmbeddedPostgresError(describe_failure(pgdata, exc, log_start)) from exc
 
 
 # --------------------------------------------------------------------------------------------

@@ -62,9 +62,11 @@ class PinnedTier:
         self._entries: OrderedDict[int, PinnedClient] = OrderedDict()
         self._held: list[PinnedClient] = []  # evicted while leased, closed at last release
         self._tasks: set[asyncio.Task[None]] = set()  # promotions and closes in flight
+        self._closing: set[asyncio.Task[None]] = set()  # the closes alone: each holds a slot
         self._promoting: int | None = None
         self._promotion_done = asyncio.Event()
         self._closed = False
+        self._pinning_fails = False  # during an outage: its first failure alone is a warning
         self.hits = self.misses = self.evictions = self.promotions = 0
 
     # --- leases ---------------------------------------------------------------------------
@@ -152,24 +154,38 @@ class PinnedTier:
         try:
             await client.create_connection(with_db=True)
         except Exception as exc:  # an outage: the guild stays on the shared tier
-            log.warning("guild %s: pinning a client failed (%s)", guild_id, exc)
+            self._pin_failed(guild_id, exc)
             await client.close()
             return
         finally:
             self._promoting = None
             self._promotion_done.set()
+        if self._pinning_fails:
+            self._pinning_fails = False
+            log.info("guild %s: pinning clients works again", guild_id)
         if self._closed:
             await client.close()
             return
         self._entries[guild_id] = PinnedClient(guild_id, client)
         self.promotions += 1
 
+    def _pin_failed(self, guild_id: int, exc: Exception) -> None:
+        # Every hot guild tries during an outage: one warning for the outage, not one per
+        # guild per try; the rest at debug level, until a pin succeeds again.
+        if self._pinning_fails:
+            log.debug("guild %s: pinning a client failed (%s)", guild_id, exc)
+            return
+        self._pinning_fails = True
+        log.warning(
+            "guild %s: pinning a client failed (%s); guilds stay on the shared tier, "
+            "further failures are logged at debug level until pinning works again",
+            guild_id,
+            exc,
+        )
+
     def _live(self) -> int:
         promoting = 1 if self._promoting is not None else 0
-        return len(self._entries) + len(self._held) + promoting + self._closing_count()
-
-    def _closing_count(self) -> int:
-        return sum(1 for t in self._tasks if t.get_name().startswith("unpin-"))
+        return len(self._entries) + len(self._held) + promoting + len(self._closing)
 
     # --- eviction -------------------------------------------------------------------------
 
@@ -202,7 +218,9 @@ class PinnedTier:
         # server never sees more than the budget while a close is in flight.
         task = asyncio.create_task(self._close(entry, reason), name=f"unpin-{entry.guild_id}")
         self._tasks.add(task)
+        self._closing.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._closing.discard)
 
     async def _close(self, entry: PinnedClient, reason: str) -> None:
         try:

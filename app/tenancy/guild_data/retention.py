@@ -88,35 +88,16 @@ async def purge_tenant(
     tenancy = tenancy or current_tenancy()
     schema = schema_for(guild_id)
     async with in_transaction(SHARED_ALIAS) as conn:
-        await conn.execute_script(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [guild_lock_key(guild_id)])
-        tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
-        rows = await conn.execute_query_dict(
-            "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]
-        )
-        schema_exists = bool(rows[0]["present"])
-        if tenant is None and not schema_exists:
-            raise TenantNotFound(guild_id)
-        if left_before is not None and (
-            tenant is None
-            or tenant.status == TenantStatus.ACTIVE
-            or tenant.left_at is None
-            or tenant.left_at >= left_before
-        ):
+        tenant, schema_exists = await _lock_guild(conn, guild_id, schema)
+        if not _qualifies(guild_id, tenant, force=force, left_before=left_before):
             return None
-        if (
-            tenant is not None
-            and not force
-            and TenantState.of(tenant).effective_status() == "active"
-        ):
-            raise TenantActive(guild_id)
         if schema_exists:
             await conn.execute_script(f"DROP SCHEMA {quote_schema(schema)} CASCADE")
         await drop_role(conn, tenancy.role_for(guild_id))  # nothing of the guild is left
         if tenant is not None:
             await Tenant.filter(guild_id=guild_id).using_db(conn).delete()
         await notify_status_change(conn, guild_id)
-    await tenancy.forget(guild_id)
+    await tenancy.drop_cached_state(guild_id)
     result = PurgeResult(
         guild_id=guild_id,
         schema=schema,
@@ -124,17 +105,53 @@ async def purge_tenant(
         left_at=tenant.left_at if tenant is not None else None,
         schema_dropped=schema_exists,
     )
+    _log_purge(result, row_deleted=tenant is not None)
+    return result
+
+
+async def _lock_guild(conn: Any, guild_id: int, schema: str) -> tuple[Tenant | None, bool]:
+    """Take the guild's lock and its registry row's: the row (if any) and whether the schema
+    exists. :class:`TenantNotFound` when there is neither."""
+    await conn.execute_script(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [guild_lock_key(guild_id)])
+    tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
+    rows = await conn.execute_query_dict(
+        "SELECT to_regnamespace($1) IS NOT NULL AS present", [schema]
+    )
+    schema_exists = bool(rows[0]["present"])
+    if tenant is None and not schema_exists:
+        raise TenantNotFound(guild_id)
+    return tenant, schema_exists
+
+
+def _qualifies(
+    guild_id: int, tenant: Tenant | None, *, force: bool, left_before: datetime | None
+) -> bool:
+    """Whether the locked guild is to be purged (see :func:`purge_tenant`); an active one
+    without ``force`` raises :class:`TenantActive`."""
+    if left_before is not None and (
+        tenant is None
+        or tenant.status == TenantStatus.ACTIVE
+        or tenant.left_at is None
+        or tenant.left_at >= left_before
+    ):
+        return False
+    if tenant is not None and not force and TenantState.of(tenant).effective_status() == "active":
+        raise TenantActive(guild_id)
+    return True
+
+
+def _log_purge(result: PurgeResult, *, row_deleted: bool) -> None:
     log.info(
         "guild %s purged: schema %s %s, registry row %s (status was %s, left at %s)",
-        guild_id,
-        schema,
-        "dropped" if schema_exists else "was already gone",
-        "deleted" if tenant is not None else "was already gone",
+        result.guild_id,
+        result.schema,
+        "dropped" if result.schema_dropped else "was already gone",
+        "deleted" if row_deleted else "was already gone",
         result.status,
         result.left_at.isoformat() if result.left_at else "-",
-        extra={"guild_id": guild_id},
+        extra={"guild_id": result.guild_id},
     )
-    return result
 
 
 async def purge_left_before(

@@ -2,6 +2,7 @@
 
 - :mod:`.runtime` — :class:`Tenancy`: Tortoise, the connection tiers, provisioning and the
   status changes (enable, disable, left, joined, reconcile);
+- :mod:`.transitions` — what each status change does to the locked registry row;
 - :mod:`.status` — whether a guild may be served, cached per process;
 - :mod:`.opt_outs` — who opted out of XP tracking, cached per process;
 - :mod:`.listener` — NOTIFY from other processes drops those caches;

@@ -6,7 +6,7 @@ caller's binding, later reads cost no round trip. Whoever changes such data call
 :meth:`GuildCaches.announce_change` inside the changing transaction: every process (shards,
 replicas, this one) hears a ``NOTIFY`` on :data:`CHANNEL` (payload: the guild id) and drops
 everything it cached of that guild. A tenant status change (disable, purge, rejoin) drops
-it too (:meth:`~app.tenancy.Tenancy.forget`), and so does a reconnect of the listener,
+it too (:meth:`~app.tenancy.Tenancy.drop_cached_state`), and so does a reconnect of the listener,
 because notifications sent while it was disconnected are lost.
 """
 

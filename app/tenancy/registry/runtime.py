@@ -7,9 +7,9 @@ active one, which is what :func:`app.tenancy.connections.binding.guild_db` uses.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -33,6 +33,7 @@ from app.tenancy.connections.session import init_session, reset_session
 from app.tenancy.connections.shared_tier import SharedTier
 from app.tenancy.errors import TenantNotFound
 from app.tenancy.naming import database_tag, parse_guild_id, role_for, schema_for
+from app.tenancy.registry import transitions
 from app.tenancy.registry.guild_cache import CHANNEL as GUILD_CACHE_CHANNEL
 from app.tenancy.registry.guild_cache import GuildCaches
 from app.tenancy.registry.listener import CHANNEL as STATUS_CHANNEL
@@ -111,7 +112,7 @@ class Tenancy:
             address, shared_pool_max=self.budget.registry_pool, tenant_models=tenant_models
         )
         handlers = {
-            STATUS_CHANNEL: self.forget,
+            STATUS_CHANNEL: self.drop_cached_state,
             OPT_OUT_CHANNEL: self.opt_outs.on_notify,
             GUILD_CACHE_CHANNEL: self.guild_caches.on_notify,
         }
@@ -205,63 +206,29 @@ class Tenancy:
             self.spares.schedule()
         return results
 
-    @property
-    def spare_schemas(self) -> int:
-        """Spare schemas kept ready (0: none)."""
-        return self.spares.count
-
-    @spare_schemas.setter
-    def spare_schemas(self, count: int) -> None:
-        self.spares.count = count
-
     async def refill_spares(self) -> RefillReport:
-        """Drop stale spare schemas and create spares until ``spare_schemas`` are ready."""
-        return await refill_spare_schemas(self.tenant_ddl, self.spare_schemas, self.role_tag)
+        """Drop stale spare schemas and create spares until ``spares.count`` are ready."""
+        return await refill_spare_schemas(self.tenant_ddl, self.spares.count, self.role_tag)
 
     # --- status -------------------------------------------------------------------------
 
     async def enable(self, guild_id: int, until: datetime | None = None) -> Tenant:
         """Serve the guild again (until ``until`` when given); its data was never touched."""
-
-        def apply(tenant: Tenant) -> None:
-            tenant.status, tenant.reason, tenant.paid_until = TenantStatus.ACTIVE, None, until
-
-        return await self._change(guild_id, apply)
+        return await self._change(guild_id, transitions.enabled(until))
 
     async def disable(self, guild_id: int, reason: str | None = None) -> Tenant:
         """Refuse the guild's commands from now on; nothing is deleted."""
-
-        def apply(tenant: Tenant) -> None:
-            tenant.status, tenant.reason = TenantStatus.DISABLED, reason
-
-        return await self._change(guild_id, apply)
+        return await self._change(guild_id, transitions.disabled(reason))
 
     async def mark_left(self, guild_id: int) -> Tenant:
-        """The bot left the guild: keep the data until the retention period ends.
-
-        An operator's ``disabled`` stays (so a rejoin does not undo it); ``left_at`` is set
-        either way and is what retention counts from.
-        """
-
-        def apply(tenant: Tenant) -> None:
-            if tenant.status == TenantStatus.ACTIVE:
-                tenant.status = TenantStatus.LEFT
-            tenant.left_at = datetime.now(UTC)
-
-        return await self._change(guild_id, apply)
+        """The bot left the guild: keep the data until the retention period ends
+        (:func:`~app.tenancy.registry.transitions.left`)."""
+        return await self._change(guild_id, transitions.left)
 
     async def mark_joined(self, guild_id: int, name: str = "") -> Tenant:
         """The bot joined (or rejoined) the guild: provision it, or reactivate a left one."""
         await self.provision(guild_id, name)
-
-        def apply(tenant: Tenant) -> None:
-            if tenant.status == TenantStatus.LEFT:
-                tenant.status = TenantStatus.ACTIVE
-            tenant.left_at = None
-            if name:
-                tenant.name = name[:100]
-
-        return await self._change(guild_id, apply)
+        return await self._change(guild_id, transitions.joined(name))
 
     async def reconcile(
         self, present: Mapping[int, str], shards: ShardScope | None = None
@@ -275,7 +242,7 @@ class Tenancy:
         if shards is not None:
             report.left = await mark_absent_left(shards, present)
             for guild_id in report.left:
-                await self.forget(guild_id)
+                await self.drop_cached_state(guild_id)
         known = {t.guild_id: t for t in await Tenant.filter(guild_id__in=list(present)).all()}
         missing = [g for g in present if g not in known]
         for result in await self.provision_many(missing, names=present):
@@ -295,7 +262,7 @@ class Tenancy:
                 for guild_id in returned:
                     await notify_status_change(conn, guild_id)
             for guild_id in returned:
-                await self.forget(guild_id)
+                await self.drop_cached_state(guild_id)
             report.reactivated = returned
         return report
 
@@ -306,30 +273,21 @@ class Tenancy:
             raise TenantNotFound(guild_id)
         return tenant
 
-    async def forget(self, guild_id: int | None) -> None:
-        """Drop cached state of one guild (or of all): its status, its client, and its
-        cached data (a purged guild that rejoins starts from the defaults)."""
+    async def drop_cached_state(self, guild_id: int | None) -> None:
+        """Drop this process's cached state of one guild (or of all): its status, its pinned
+        client, and its cached data (a purged guild that rejoins starts from the defaults).
+
+        Nothing in the database changes: deleting a user's data is ``forget_user_everywhere``.
+        """
         self.statuses.invalidate(guild_id)
         self.guild_caches.invalidate(guild_id)
         if guild_id is not None:
             self.connections.evict(guild_id)
 
-    async def _change(self, guild_id: int, apply: Callable[[Tenant], None]) -> Tenant:
-        """Lock the guild's row, ``apply`` the change to it, save, announce, drop cached state.
-
-        The new state is computed from the locked row, so concurrent changes (an operator's
-        disable racing a rejoin) never overwrite each other.
-        """
+    async def _change(self, guild_id: int, transition: transitions.Transition) -> Tenant:
+        """Apply a status transition to the locked row, then drop the guild's cached state."""
         guild_id = parse_guild_id(guild_id)
-        async with in_transaction(SHARED_ALIAS) as conn:
-            tenant = (
-                await Tenant.filter(guild_id=guild_id).using_db(conn).select_for_update().first()
-            )
-            if tenant is None:
-                raise TenantNotFound(guild_id)
-            apply(tenant)
-            await tenant.save(using_db=conn)
-            await notify_status_change(conn, guild_id)
-        await self.forget(guild_id)
+        tenant = await transitions.apply_locked(guild_id, transition)
+        await self.drop_cached_state(guild_id)
         log.info("guild %s: status now %s", guild_id, tenant.status, extra={"guild_id": guild_id})
         return tenant

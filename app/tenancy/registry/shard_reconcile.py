@@ -3,7 +3,7 @@
 When a shard gets a full READY (an IDENTIFY, not a RESUME), Discord has just listed every
 guild of that shard. A registry guild of that shard that is not in the list removed the bot
 while no process was connected to the shard (the GUILD_DELETE was never seen): it is marked
-``left`` here, as :meth:`Tenancy.mark_left <app.tenancy.runtime.Tenancy.mark_left>` would have
+``left`` here, as :func:`~app.tenancy.registry.transitions.left` would have
 done, so retention counts from now. Guilds of other shards are never touched: another process
 (or nobody, yet) knows whether the bot is still in them.
 
