@@ -16,39 +16,29 @@ from collections.abc import Sequence
 import asyncpg
 
 from app.tenancy.connections.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations.applier import plan_schema, upgrade_script
-from app.tenancy.migrations.files import list_migrations
-from app.tenancy.naming import (
-    SHARED_SCHEMA,
-    database_tag,
-    quote_role,
-    quote_schema,
-    role_for,
-    schema_for,
-)
-from app.tenancy.schemas.verify.reference import aerich_insert
+from app.tenancy.migrations.applier import apply_migrations
+from app.tenancy.migrations.files import head_version, list_migrations
+from app.tenancy.naming import SHARED_SCHEMA, database_tag, role_for, schema_for
+from app.tenancy.schemas.builder import build_schema
+from app.tenancy.schemas.roles import create_role
 
 
 async def create_shared(address: ServerAddress) -> None:
     """Create the shared schema (registry) in an empty database, from its migrations."""
-    plan = plan_schema(SHARED_SCHEMA, SHARED_APP, set(), list_migrations(SHARED_APP))
     conn = await asyncpg.connect(address.dsn)
     try:
         async with conn.transaction():
             await conn.execute(f'CREATE SCHEMA "{SHARED_SCHEMA}"')
-            await conn.execute(await upgrade_script(plan))
+            await apply_migrations(conn, SHARED_SCHEMA, SHARED_APP, list_migrations(SHARED_APP))
     finally:
         await conn.close()
 
 
-def _guild_sql(guild_id: int, tag: str, ddl: str, aerich_rows: str) -> str:
-    """What provisioning runs for one guild (app.tenancy.schemas.builder), as one script."""
-    schema, owner = quote_schema(schema_for(guild_id)), quote_role(role_for(tag, guild_id))
-    return (
-        f"CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO CURRENT_USER; CREATE SCHEMA {schema}; "
-        f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {owner}; SET LOCAL ROLE {owner}; "
-        f"SET LOCAL search_path TO {schema};\n{ddl}\n{aerich_rows}\nRESET ROLE;\n"
-    )
+async def _build_guild(conn: asyncpg.Connection, guild_id: int, tag: str, ddl: str) -> None:
+    """What provisioning runs for one guild: its role, then app.tenancy.schemas.builder."""
+    role = role_for(tag, guild_id)
+    await create_role(conn, role)
+    await build_schema(conn, schema_for(guild_id), role, ddl)
 
 
 async def build_guilds(
@@ -56,9 +46,7 @@ async def build_guilds(
 ) -> None:
     """Provision ``guild_ids`` (none may exist yet): ``batch`` guilds per transaction,
     ``jobs`` connections at once."""
-    migrations = list_migrations(TENANT_APP)
-    head = migrations[-1].version
-    aerich_rows = aerich_insert(migrations)
+    head = head_version(TENANT_APP)
     tag = database_tag(address.database)
     batches = [guild_ids[i : i + batch] for i in range(0, len(guild_ids), batch)]
     queue: asyncio.Queue[Sequence[int]] = asyncio.Queue()
@@ -71,10 +59,11 @@ async def build_guilds(
             while not queue.empty():
                 chunk = queue.get_nowait()
                 rows = ", ".join(f"({g}, 'guild_{g}', '{head}', now(), now())" for g in chunk)
-                script = "".join(_guild_sql(g, tag, ddl, aerich_rows) for g in chunk)
                 async with conn.transaction():
+                    for guild_id in chunk:
+                        await _build_guild(conn, guild_id, tag, ddl)
                     await conn.execute(
-                        f'{script}\nINSERT INTO "shared"."tenant" ("guild_id", "schema_name", '
+                        'INSERT INTO "shared"."tenant" ("guild_id", "schema_name", '
                         f'"schema_version", "created_at", "updated_at") VALUES {rows}'
                     )
         finally:

@@ -11,18 +11,28 @@ from app.tenancy.connections.config import SHARED_ALIAS, ServerAddress
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
 from app.tenancy.scratch import scratch_database as database_on
+from bench._cluster import citus_database, cluster_from_env
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def server() -> ServerAddress:
-    """The server to benchmark on: ``DATABASE_URL`` or the local PostgreSQL."""
+    """The server to benchmark on: a Citus coordinator (:mod:`bench._cluster`),
+    ``DATABASE_URL`` or the local PostgreSQL."""
+    cluster = cluster_from_env()
+    if cluster is not None:
+        return cluster.coordinator
     return ServerAddress.from_dsn(os.environ.get("DATABASE_URL") or DEFAULT_URL)
 
 
 @asynccontextmanager
 async def scratch_database(prefix: str = "guildhall_bench") -> AsyncIterator[ServerAddress]:
-    """A database of the benchmark's own, dropped at the end."""
+    """A database of the benchmark's own (a Citus one on a cluster), dropped at the end."""
+    cluster = cluster_from_env()
+    if cluster is not None:
+        async with citus_database(cluster, prefix) as address:
+            yield address
+        return
     async with database_on(server(), prefix) as address:
         yield address
 

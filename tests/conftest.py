@@ -2,6 +2,9 @@
 
 ``DATABASE_URL`` names the server when set; otherwise the embedded server starts under a
 temporary data directory. Each run creates ``guildhall_test_<random>`` and drops it at the end.
+With ``CITUS_COORDINATOR_URL`` and ``CITUS_WORKER_URLS`` set, the server is that cluster's
+coordinator and the run's database is a Citus database with schema-based sharding on
+(:mod:`bench._cluster`); other scratch databases stay plain PostgreSQL on the coordinator.
 """
 
 from __future__ import annotations
@@ -24,6 +27,41 @@ from app.tenancy.guild_data.retention import purge_tenant
 from app.tenancy.migrations.applier import migrate_shared
 from app.tenancy.registry.runtime import Tenancy
 from app.tenancy.scratch import scratch_database
+from bench._cluster import citus_database, cluster_from_env
+
+#: The modules the ``citus`` marker covers: what must hold on a Citus cluster too (run them
+#: there with ``CITUS_COORDINATOR_URL``/``CITUS_WORKER_URLS`` set and ``-m citus``).
+CITUS_MODULES = frozenset(
+    {
+        "tests/tenancy/test_citus.py",
+        "tests/tenancy/test_single_statements.py",
+        "tests/tenancy/test_provisioning.py",
+        "tests/tenancy/test_spares.py",
+        "tests/tenancy/test_roles.py",
+        "tests/tenancy/test_isolation.py",
+        "tests/tenancy/test_migrate_all.py",
+        "tests/tenancy/test_migrations_match.py",
+        "tests/tenancy/test_privacy.py",
+        "tests/cli/test_db.py",
+        "tests/cli/test_db_verify.py",
+        "tests/ops/test_transfer.py",
+        "tests/ops/test_retention.py",
+        "tests/ops/test_forget.py",
+        "tests/ops/test_doctor.py",
+        "tests/e2e/test_lifecycle_stories.py",
+        "tests/e2e/test_tag_stories.py",
+        "tests/e2e/test_tenant_stories.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`CITUS_MODULES` ``citus``."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix() in CITUS_MODULES:
+            item.add_marker(pytest.mark.citus)
+
 
 #: Test-only tenant models (relations, M2M) so isolation covers every ORM path.
 TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
@@ -31,7 +69,12 @@ TEST_TENANT_MODELS = [*TENANT_MODELS, "tests.tenancy.relation_models"]
 
 @pytest.fixture(scope="session")
 def server_address() -> Iterator[ServerAddress]:
-    """The PostgreSQL server the tests use: ``DATABASE_URL``, else an embedded one."""
+    """The PostgreSQL server the tests use: a Citus coordinator, ``DATABASE_URL``, else an
+    embedded one."""
+    cluster = cluster_from_env()
+    if cluster is not None:
+        yield cluster.coordinator
+        return
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         yield ServerAddress.from_dsn(url)
@@ -51,7 +94,12 @@ def server_address() -> Iterator[ServerAddress]:
 
 @pytest.fixture(scope="session")
 async def database(server_address: ServerAddress) -> AsyncIterator[ServerAddress]:
-    """A database of this test run's own, dropped afterwards."""
+    """A database of this test run's own, dropped afterwards (on every node of a cluster)."""
+    cluster = cluster_from_env()
+    if cluster is not None:
+        async with citus_database(cluster, "guildhall_test") as address:
+            yield address
+        return
     async with scratch_database(server_address, "guildhall_test") as address:
         yield address
 

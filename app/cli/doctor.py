@@ -26,6 +26,7 @@ from app.cli.doctor_checks import (
     token_finding,
     where,
 )
+from app.cli.doctor_citus import citus_findings
 from app.cli.doctor_rights import rights_finding
 from app.cli.doctor_settings import env_files_finding
 from app.cli.doctor_shards import shards_finding
@@ -85,6 +86,7 @@ async def _database_findings(server: DatabaseServer, settings: Settings) -> list
             )
         ]
         findings.extend(await schema_findings(conn))
+        findings.extend(await citus_findings(conn))
         findings.extend(await verify_findings(conn, server.address))
         findings.append(await budget_finding(conn, settings))
         findings.append(await rights_finding(conn))

@@ -73,6 +73,7 @@ from app.tenancy.registry.operator_input import (
 from app.tenancy.registry.restored import register_restored
 from app.tenancy.registry.runtime import Tenancy, current_tenancy
 from app.tenancy.registry.status import TenantState
+from app.tenancy.schemas.citus import CitusLayout, citus_layout
 from app.tenancy.schemas.usage import schema_size
 from app.tenancy.schemas.verify import (
     NoRegistry,
@@ -90,6 +91,7 @@ __all__ = [
     "SHARED_APP",
     "TENANT_ALIAS",
     "TENANT_APP",
+    "CitusLayout",
     "ConnectionBudget",
     "FairShareLimits",
     "ForgetReport",
@@ -120,6 +122,7 @@ __all__ = [
     "VerifyInputError",
     "VerifyReport",
     "asyncpg_fetch",
+    "citus_layout",
     "current_tenancy",
     "export_guild",
     "forget_user_everywhere",

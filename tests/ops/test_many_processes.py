@@ -69,7 +69,7 @@ async def test_listener_reconnects_after_its_connection_is_killed(tenancy, monke
     try:
         first = await asyncio.wait_for(opened.get(), WAIT_S)
         assert await asyncio.wait_for(heard.get(), WAIT_S) is None  # connected: forget all
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", first.get_server_pid())
+        assert await admin.fetchval("SELECT pg_terminate_backend($1::int)", first.get_server_pid())
         second = await asyncio.wait_for(opened.get(), WAIT_S)
         assert second.get_server_pid() != first.get_server_pid()
         assert await asyncio.wait_for(heard.get(), WAIT_S) is None  # reconnected: forget all

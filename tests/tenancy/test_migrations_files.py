@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.tenancy import InvalidGuildId
-from app.tenancy.migrations.applier import expected_applied, plan_schema, upgrade_script
+from app.tenancy.migrations.applier import expected_applied, plan_schema, upgrade_statements
 from app.tenancy.migrations.files import MigrationFileError, list_migrations, upgrade_sql
 from app.tenancy.naming import quote_any_schema
 from tests.tenancy.test_migrate_all import add_migration, migrations_copy
@@ -65,7 +65,7 @@ async def test_guild_script_guards_state_and_syncs_the_registry(tmp_path: Path) 
     applied = expected_applied(shipped_head, migrations)
     assert applied == {m.version for m in migrations[:-1]}
     plan = plan_schema("guild_42", "tenant", applied, migrations)
-    script = await upgrade_script(plan)
+    script = "\n".join(await upgrade_statements(plan))
     assert [m.version for m in plan.pending] == [version] and plan.version == version
     assert "pg_advisory_xact_lock(42)" in script  # the guild's one lock key (app/tenancy/locks.py)
     assert "ERRCODE = 'GH001'" in script

@@ -73,10 +73,8 @@ async def test_catalog_diff_names_a_changed_default_and_a_missing_index(
     one, two = schema_for(await provisioned()), schema_for(await provisioned())
     conn = await asyncpg.connect(database.dsn)
     try:
-        await conn.execute(
-            f'ALTER TABLE "{two}".member ALTER COLUMN xp SET DEFAULT 7; '
-            f'DROP INDEX "{two}"."idx_tag_author__2352b4"'
-        )
+        await conn.execute(f'ALTER TABLE "{two}".member ALTER COLUMN xp SET DEFAULT 7')
+        await conn.execute(f'DROP INDEX "{two}"."idx_tag_author__2352b4"')
         diff = diff_descriptions(await describe_schema(conn, one), await describe_schema(conn, two))
     finally:
         await conn.close()

@@ -217,13 +217,18 @@ async def _prepare_target(conn: Any, catalog: GuildCatalog, guild_id: int, repla
 
 
 async def _reset_sequences(conn: Any, catalog: GuildCatalog) -> None:
-    """Point every serial/identity sequence past the largest imported key."""
+    """Point every serial/identity sequence past the largest imported key.
+
+    Two statements per sequence — read the largest key, then ``setval`` on the sequence's
+    name — rather than one ``SELECT setval(…) FROM table``: on Citus that query is pushed
+    to the worker holding the table, where a coordinator's sequence OID means nothing.
+    """
     for table in catalog.tables.values():
         for column, sequence in table.sequences:
+            largest = await conn.fetchval(f"SELECT max({column}) FROM {table.quoted}")  # noqa: S608
+            name = await conn.fetchval("SELECT $1::oid::regclass::text", sequence)
             await conn.execute(
-                f"SELECT setval($1::oid::regclass, GREATEST(COALESCE(MAX({column}), 0), 0) + 1,"  # noqa: S608
-                f" false) FROM {table.quoted}",
-                sequence,
+                "SELECT setval($1::regclass, $2, false)", name, max(largest or 0, 0) + 1
             )
 
 

@@ -12,6 +12,7 @@ import importlib.util
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,10 +91,14 @@ def list_migrations(app: str, root: Path | None = None) -> list[MigrationFile]:
     return files
 
 
-def head_version(app: str, root: Path | None = None) -> str:
-    """The newest migration's version of ``app`` ("" when there is none)."""
-    migrations = list_migrations(app, root)
+def head_of(migrations: Sequence[MigrationFile]) -> str:
+    """The newest version of ``migrations`` (in :func:`list_migrations` order; "" if none)."""
     return migrations[-1].version if migrations else ""
+
+
+def head_version(app: str, root: Path | None = None) -> str:
+    """The one head version: the newest migration's version of ``app`` ("" when none)."""
+    return head_of(list_migrations(app, root))
 
 
 def _load(path: Path) -> ModuleType:

@@ -6,7 +6,8 @@ schemas that exist — no per-schema catalog query (tens of milliseconds each at
 docs/library-behaviour.md, "PostgreSQL: many schemas").
 
 Speed (same section): ``jobs`` dedicated asyncpg connections; each takes a batch of schemas and
-migrates them in one transaction, one round trip per schema, each inside a SAVEPOINT. A
+migrates them in one transaction, each inside a SAVEPOINT (:func:`~app.tenancy.migrations.
+applier.apply_migrations`, one statement per call so that Citus takes it too). A
 failing schema rolls back to its savepoint only — it stays exactly at its previous version —
 and the batch goes on. Nothing is recorded until its batch commits, so a crash or ``kill -9``
 leaves every schema either migrated or untouched, and a re-run picks up exactly the rest.
@@ -25,28 +26,21 @@ from pathlib import Path
 import asyncpg
 
 from app.tenancy.connections.config import SHARED_APP, TENANT_APP, ServerAddress
-from app.tenancy.migrations.applier import (
-    GUARD_FUNCTION,
-    STATE_CHANGED,
-    SchemaPlan,
-    expected_applied,
-    plan_schema,
-    upgrade_script,
+from app.tenancy.locks import schema_lock_sql
+from app.tenancy.migrations.applier import apply_migrations, create_local_schema, read_applied
+from app.tenancy.migrations.behind import Job, failure, plan_guilds, result_of
+from app.tenancy.migrations.files import (
+    MigrationFile,
+    MigrationFileError,
+    head_of,
+    list_migrations,
 )
-from app.tenancy.migrations.files import MigrationFile, MigrationFileError, list_migrations
-from app.tenancy.migrations.report import (
-    MigrateReport,
-    Observer,
-    QuietObserver,
-    SchemaResult,
-    Status,
-)
+from app.tenancy.migrations.report import MigrateReport, Observer, QuietObserver, SchemaResult
 from app.tenancy.migrations.role_pass import give_roles
-from app.tenancy.migrations.versions import asyncpg_fetch, is_newer, read_registry
+from app.tenancy.migrations.versions import is_newer
 from app.tenancy.naming import (
     SHARED_SCHEMA,
     database_tag,
-    quote_any_schema,
     role_for,
     schema_for,
 )
@@ -70,6 +64,11 @@ APPLICATION_NAME = "guildhall-migrate"
 #: (docs/library-behaviour.md, "PostgreSQL: many schemas"); a fresh connection every so many
 #: schemas keeps the runner's backends small.
 RECYCLE_AFTER = 500
+#: Each guild migrates as its own role, and on Citus a coordinator backend keeps a worker
+#: connection per role it acted as (docs/library-behaviour.md, "Citus: workers see the current
+#: role"): a runner would pile up one per guild. A role is used once per run, so nothing is
+#: lost by closing them at each commit. On plain PostgreSQL an unused placeholder setting.
+_SESSION = {"application_name": APPLICATION_NAME, "citus.max_cached_conns_per_worker": "0"}
 
 
 @dataclass(frozen=True)
@@ -88,14 +87,6 @@ class MigrateOptions:
     root: Path | None = None
 
 
-@dataclass
-class _Job:
-    guild_id: int
-    before: str
-    #: What the registry says the schema holds; None: read it from the schema.
-    expected: frozenset[str] | None
-
-
 def _error_text(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     detail = getattr(exc, "detail", None)
@@ -107,79 +98,7 @@ def _error_text(exc: BaseException) -> str:
 
 
 async def _connect(address: ServerAddress) -> asyncpg.Connection:
-    conn = await asyncpg.connect(
-        address.dsn, server_settings={"application_name": APPLICATION_NAME}
-    )
-    await conn.execute(GUARD_FUNCTION)
-    return conn
-
-
-async def _read_applied(conn: asyncpg.Connection, schema: str, app: str) -> set[str]:
-    table = f'{quote_any_schema(schema)}."aerich"'
-    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table):
-        return set()
-    rows = await conn.fetch(f"SELECT version FROM {table} WHERE app = $1", app)  # noqa: S608
-    return {row["version"] for row in rows}
-
-
-async def _apply_one(
-    conn: asyncpg.Connection,
-    schema: str,
-    app: str,
-    migrations: list[MigrationFile],
-    expected: frozenset[str] | None,
-    role: str | None = None,
-) -> SchemaPlan:
-    """Migrate one schema inside the caller's transaction, in a savepoint of its own; as
-    ``role`` (the guild's) when given, so what the migration creates belongs to it.
-
-    Raises on failure, after rolling back to the savepoint (the transaction stays usable).
-    """
-    for attempt in (1, 2):
-        await conn.execute("SAVEPOINT guildhall_schema")
-        try:
-            if expected is None:
-                expected = frozenset(await _read_applied(conn, schema, app))
-            plan = plan_schema(schema, app, expected, migrations)
-            script = await upgrade_script(plan, guard_function=True, role=role)
-            await conn.execute(script + "\nRELEASE SAVEPOINT guildhall_schema")
-            return plan
-        except asyncpg.PostgresError as exc:
-            await conn.execute(
-                "ROLLBACK TO SAVEPOINT guildhall_schema; RELEASE SAVEPOINT guildhall_schema"
-            )
-            if exc.sqlstate == STATE_CHANGED and attempt == 1:
-                expected = None  # the registry was stale or another runner was first: re-read
-                continue
-            raise
-        except BaseException:
-            await conn.execute(
-                "ROLLBACK TO SAVEPOINT guildhall_schema; RELEASE SAVEPOINT guildhall_schema"
-            )
-            raise
-    raise AssertionError("unreachable")
-
-
-def _result(job: _Job, plan: SchemaPlan) -> SchemaResult:
-    return SchemaResult(
-        schema=plan.schema,
-        guild_id=job.guild_id,
-        status="migrated" if plan.pending else "current",
-        before=job.before,
-        after=plan.version,
-        applied=[m.version for m in plan.pending],
-    )
-
-
-def _failure(job: _Job, error: str, status: Status = "failed") -> SchemaResult:
-    return SchemaResult(
-        schema=schema_for(job.guild_id),
-        guild_id=job.guild_id,
-        status=status,
-        before=job.before,
-        after=job.before,
-        error=error,
-    )
+    return await asyncpg.connect(address.dsn, server_settings=_SESSION)
 
 
 class _Runner:
@@ -195,21 +114,21 @@ class _Runner:
         self.migrations = migrations
         self.observer = observer
         self.results: list[SchemaResult] = []
-        self.batches: deque[list[_Job]] = deque()
+        self.batches: deque[list[Job]] = deque()
 
     def finish(self, result: SchemaResult) -> None:
         self.results.append(result)
         self.observer.done(result)
 
     async def run_batch(
-        self, conn: asyncpg.Connection, batch: list[_Job]
-    ) -> tuple[list[SchemaResult], list[_Job]]:
+        self, conn: asyncpg.Connection, batch: list[Job]
+    ) -> tuple[list[SchemaResult], list[Job]]:
         """One transaction over ``batch``: the results, and the jobs to retry alone.
 
         Raises only if the transaction itself failed.
         """
         results: list[SchemaResult] = []
-        busy: list[_Job] = []
+        busy: list[Job] = []
         alone = len(batch) == 1
         timeout = self.options.lock_timeout_ms
         if not alone:
@@ -220,18 +139,18 @@ class _Runner:
                 schema = schema_for(job.guild_id)
                 try:
                     role = role_for(database_tag(self.address.database), job.guild_id)
-                    plan = await _apply_one(
-                        conn, schema, TENANT_APP, self.migrations, job.expected, role
+                    plan = await apply_migrations(
+                        conn, schema, TENANT_APP, self.migrations, expected=job.expected, role=role
                     )
                 except _TRANSIENT as exc:
                     if alone:
-                        results.append(_failure(job, _error_text(exc)))
+                        results.append(failure(job, _error_text(exc)))
                     else:
                         busy.append(job)
                 except (asyncpg.PostgresError, MigrationFileError) as exc:
-                    results.append(_failure(job, _error_text(exc)))
+                    results.append(failure(job, _error_text(exc)))
                 else:
-                    results.append(_result(job, plan))
+                    results.append(result_of(job, plan))
         return results, busy
 
     async def worker(self) -> None:
@@ -248,7 +167,7 @@ class _Runner:
                         conn, touched = await _connect(self.address), 0
                     except (asyncpg.PostgresError, OSError) as exc:
                         for job in batch:
-                            self.finish(_failure(job, f"cannot connect: {_error_text(exc)}"))
+                            self.finish(failure(job, f"cannot connect: {_error_text(exc)}"))
                         continue
                 touched += len(batch)
                 try:
@@ -261,7 +180,7 @@ class _Runner:
                     conn.terminate()
                     conn = None
                     if len(batch) == 1:
-                        results = [_failure(batch[0], _error_text(exc))]
+                        results = [failure(batch[0], _error_text(exc))]
                     else:
                         self.batches.extendleft([job] for job in reversed(batch))
                         continue
@@ -271,7 +190,7 @@ class _Runner:
             if conn is not None:
                 await conn.close()
 
-    async def run(self, jobs: list[_Job]) -> None:
+    async def run(self, jobs: list[Job]) -> None:
         size = max(1, min(self.options.batch_size, math.ceil(len(jobs) / (4 * self.options.jobs))))
         self.batches.extend(jobs[i : i + size] for i in range(0, len(jobs), size))
         workers = min(self.options.jobs, len(self.batches))
@@ -283,15 +202,15 @@ async def migrate_shared_schema(
 ) -> SchemaResult:
     """Create the shared schema if needed and apply the shared app's pending migrations."""
     migrations = list_migrations(SHARED_APP, root)
-    before = await _read_applied(conn, SHARED_SCHEMA, SHARED_APP)
+    before = await read_applied(conn, SHARED_SCHEMA, SHARED_APP)
     was = [m.version for m in migrations if m.version in before]
     result = SchemaResult(SHARED_SCHEMA, "current", was[-1] if was else "", "")
     try:
         async with conn.transaction():
-            if not await conn.fetchval("SELECT to_regnamespace('shared') IS NOT NULL"):
-                await conn.execute('CREATE SCHEMA "shared"')
+            await conn.execute(schema_lock_sql(SHARED_SCHEMA))
+            await create_local_schema(conn, SHARED_SCHEMA)
             await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
-            plan = await _apply_one(conn, SHARED_SCHEMA, SHARED_APP, migrations, None)
+            plan = await apply_migrations(conn, SHARED_SCHEMA, SHARED_APP, migrations)
     except (asyncpg.PostgresError, MigrationFileError) as exc:
         result.status, result.after, result.error = "failed", result.before, _error_text(exc)
         return result
@@ -299,49 +218,6 @@ async def migrate_shared_schema(
     result.applied = [m.version for m in plan.pending]
     result.status = "migrated" if plan.pending else "current"
     return result
-
-
-async def _plan_guilds(
-    conn: asyncpg.Connection,
-    options: MigrateOptions,
-    migrations: list[MigrationFile],
-    report: MigrateReport,
-) -> tuple[list[_Job], list[SchemaResult]]:
-    """The guilds that are behind, from the registry; and those that must be skipped."""
-    registry = await read_registry(asyncpg_fetch(conn))
-    report.registered = len(registry.rows)
-    report.unregistered_schemas = registry.unregistered_schemas
-    wanted = None if options.guild_ids is None else {int(g) for g in options.guild_ids}
-    jobs, skipped = [], []
-    for row in registry.rows:
-        if row.version == report.tenant_head or (wanted is not None and row.guild_id not in wanted):
-            continue
-        job = _Job(row.guild_id, row.version, expected_applied(row.version, migrations))
-        if job.expected is None and is_newer(row.version, report.tenant_head):
-            # A newer release migrated it: counted once in the report, not a line per guild.
-            report.newer_guilds[row.version] = report.newer_guilds.get(row.version, 0) + 1
-            continue
-        if not row.present:
-            problem = (
-                f"schema {schema_for(job.guild_id)} does not exist; run "
-                f'"guildhall tenants provision {job.guild_id}" to recreate it at the head'
-            )
-        elif job.expected is None and job.before:
-            problem = (
-                f"registry version {job.before} is not a migration of this release; "
-                "deploy the release that has it"
-            )
-        else:
-            jobs.append(job)
-            continue
-        skipped.append(_failure(job, problem, "skipped"))
-    report.behind = len(jobs) + len(skipped)
-    for guild_id in sorted((wanted or set()) - {row.guild_id for row in registry.rows}):
-        problem = (
-            f'guild {guild_id} is not registered; run "guildhall tenants provision {guild_id}"'
-        )
-        skipped.append(_failure(_Job(guild_id, "", None), problem, "skipped"))
-    return jobs, skipped
 
 
 async def migrate_all(
@@ -355,13 +231,13 @@ async def migrate_all(
     observer = observer or QuietObserver()
     started = time.perf_counter()
     migrations = list_migrations(TENANT_APP, options.root)
-    report = MigrateReport(tenant_head=migrations[-1].version if migrations else "")
+    report = MigrateReport(tenant_head=head_of(migrations))
     conn = await _connect(address)
     try:
         if options.shared:
-            applied = await _read_applied(conn, SHARED_SCHEMA, SHARED_APP)
+            applied = await read_applied(conn, SHARED_SCHEMA, SHARED_APP)
             files = list_migrations(SHARED_APP, options.root)
-            known, head = {m.version for m in files}, files[-1].version if files else ""
+            known, head = {m.version for m in files}, head_of(files)
             report.newer_shared = sorted(v for v in applied - known if is_newer(v, head))
             if report.newer_shared:  # this release must not migrate what a newer one made
                 report.seconds = time.perf_counter() - started
@@ -377,7 +253,7 @@ async def migrate_all(
             report.tenants = True
             # Schemas made before per-guild roles get theirs first: migrations run as it.
             report.roles = await give_roles(conn, address.database)
-            jobs, skipped = await _plan_guilds(conn, options, migrations, report)
+            jobs, skipped = await plan_guilds(conn, options.guild_ids, migrations, report)
             observer.planned(len(jobs) + len(skipped))
             runner = _Runner(address, options, migrations, observer)
             for result in skipped:

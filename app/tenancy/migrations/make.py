@@ -37,7 +37,8 @@ from app.tenancy.connections.config import (
     TENANT_MODELS,
     ServerAddress,
 )
-from app.tenancy.migrations.applier import plan_schema, upgrade_script
+from app.tenancy.migrations.applier import apply_migrations
+from app.tenancy.migrations.ddl import execute_ddl
 from app.tenancy.migrations.files import (
     MigrationFile,
     MigrationFileError,
@@ -106,9 +107,13 @@ async def _replay(
     conn: asyncpg.Connection, schema: str, app: str, migrations: list[MigrationFile]
 ) -> None:
     """Apply ``migrations`` to an empty scratch schema in one transaction."""
-    plan = plan_schema(schema, app, set(), migrations)
-    async with conn.transaction():
-        await conn.execute(await upgrade_script(plan))
+    try:
+        async with conn.transaction():
+            await apply_migrations(conn, schema, app, migrations, expected=())
+    except (asyncpg.PostgresError, MigrationFileError) as exc:
+        raise MakeMigrationError(
+            f"the existing {app} migrations do not replay into an empty schema: {exc}"
+        ) from exc
 
 
 def _python_escaped(sql: str) -> str:
@@ -161,6 +166,60 @@ async def _diff(
         _reset_aerich()
 
 
+def _check_request(app: str, name: str) -> None:
+    if app not in APP_MODELS:
+        raise MakeMigrationError(f"unknown app {app!r}; use shared or tenant")
+    if not NAME_PATTERN.match(name):
+        raise MakeMigrationError(
+            f"--name {name!r} must be lower-case letters, digits and underscores (max 60)"
+        )
+    if Tortoise.is_inited():
+        raise MakeMigrationError(
+            "makemigrations re-initialises Tortoise and aerich; run it in a process of its own "
+            "(guildhall db makemigrations)"
+        )
+
+
+async def _check_new(
+    conn: asyncpg.Connection,
+    scratch: str,
+    app: str,
+    root: Path,
+    existing: list[MigrationFile],
+    new: MigrationFile,
+    intended: str,
+) -> str:
+    """The new file's SQL, once it is known to load back as generated and to apply where the
+    older ones were replayed; a file that does not is deleted."""
+    try:
+        list_migrations(app, root)  # the new name must be one the runner accepts
+        sql = (await upgrade_sql(new)).strip()
+        if sql != intended.strip():
+            raise MigrationFileError(
+                f"{new.version} does not load back the SQL aerich generated; check its quoting"
+            )
+        async with conn.transaction():
+            await apply_migrations(
+                conn, scratch, app, [*existing, new], expected={m.version for m in existing}
+            )
+    except (asyncpg.PostgresError, MigrationFileError) as exc:
+        new.path.unlink(missing_ok=True)
+        raise MakeMigrationError(
+            f"the new migration {new.version} does not apply, so it was deleted: {exc}"
+        ) from exc
+    return sql
+
+
+async def _drift(conn: asyncpg.Connection, replayed: str, from_models: str, ddl: str) -> list[str]:
+    """Differences between the replayed schema and one built from the models' DDL."""
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL search_path TO {quote_any_schema(from_models)}")
+        await execute_ddl(conn, ddl)
+    return diff_descriptions(
+        await describe_schema(conn, replayed), await describe_schema(conn, from_models)
+    )
+
+
 async def make_migration(
     address: ServerAddress,
     app: str,
@@ -176,17 +235,7 @@ async def make_migration(
     migrations folder. With ``empty`` an empty migration is written for hand-written SQL.
     A renamed field is written as a RENAME (aerich's no-input choice): review the SQL.
     """
-    if app not in APP_MODELS:
-        raise MakeMigrationError(f"unknown app {app!r}; use shared or tenant")
-    if not NAME_PATTERN.match(name):
-        raise MakeMigrationError(
-            f"--name {name!r} must be lower-case letters, digits and underscores (max 60)"
-        )
-    if Tortoise.is_inited():
-        raise MakeMigrationError(
-            "makemigrations re-initialises Tortoise and aerich; run it in a process of its own "
-            "(guildhall db makemigrations)"
-        )
+    _check_request(app, name)
     root = root or migrations_root()
     (root / app).mkdir(parents=True, exist_ok=True)
     app_models = list(dict.fromkeys([*(models or APP_MODELS[app]), "aerich.models"]))
@@ -196,16 +245,9 @@ async def make_migration(
         address.dsn, server_settings={"application_name": "guildhall-makemigrations"}
     )
     try:
-        await conn.execute(
-            f"CREATE SCHEMA {quote_any_schema(scratch)}; "
-            f"CREATE SCHEMA {quote_any_schema(from_models)}"
-        )
-        try:
-            await _replay(conn, scratch, app, existing)
-        except (asyncpg.PostgresError, MigrationFileError) as exc:
-            raise MakeMigrationError(
-                f"the existing {app} migrations do not replay into an empty schema: {exc}"
-            ) from exc
+        for schema in (scratch, from_models):
+            await execute_ddl(conn, f"CREATE SCHEMA {quote_any_schema(schema)}")
+        await _replay(conn, scratch, app, existing)
         version, intended, ddl = await _diff(
             address, scratch, app, name, root=root, models=app_models, empty=empty
         )
@@ -213,32 +255,10 @@ async def make_migration(
         if version:
             new = MigrationFile(root / app / version)
             result.path = new.path
-            try:
-                list_migrations(app, root)  # the new name must be one the runner accepts
-                result.sql = (await upgrade_sql(new)).strip()
-                if result.sql != intended.strip():
-                    raise MigrationFileError(
-                        f"{version} does not load back the SQL aerich generated; check its quoting"
-                    )
-                # Apply it where the older ones were replayed: a file that does not run goes.
-                plan = plan_schema(scratch, app, {m.version for m in existing}, [*existing, new])
-                async with conn.transaction():
-                    await conn.execute(await upgrade_script(plan))
-            except (asyncpg.PostgresError, MigrationFileError) as exc:
-                new.path.unlink(missing_ok=True)
-                raise MakeMigrationError(
-                    f"the new migration {version} does not apply, so it was deleted: {exc}"
-                ) from exc
-        async with conn.transaction():
-            await conn.execute(f"SET LOCAL search_path TO {quote_any_schema(from_models)}")
-            await conn.execute(ddl)
-        result.drift = diff_descriptions(
-            await describe_schema(conn, scratch), await describe_schema(conn, from_models)
-        )
+            result.sql = await _check_new(conn, scratch, app, root, existing, new, intended)
+        result.drift = await _drift(conn, scratch, from_models, ddl)
         return result
     finally:
-        await conn.execute(
-            f"DROP SCHEMA IF EXISTS {quote_any_schema(scratch)} CASCADE; "
-            f"DROP SCHEMA IF EXISTS {quote_any_schema(from_models)} CASCADE"
-        )
+        for schema in (scratch, from_models):
+            await execute_ddl(conn, f"DROP SCHEMA IF EXISTS {quote_any_schema(schema)} CASCADE")
         await conn.close()

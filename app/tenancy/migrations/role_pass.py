@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from app.tenancy.locks import schema_lock_sql
-from app.tenancy.naming import SCHEMA_PATTERN, database_tag, guild_id_of, quote_role, role_for
-from app.tenancy.schemas.roles import give_schema_sql
+from app.tenancy.migrations.ddl import execute_ddl
+from app.tenancy.naming import SCHEMA_PATTERN, database_tag, guild_id_of, role_for
+from app.tenancy.schemas.roles import create_role, give_schema_sql
 
 # One pass over pg_class (hash-joined), not a lookup per schema: pg_class has no index on
 # relnamespace alone, and a per-schema EXISTS made a no-op pass quadratic (minutes at 10k).
@@ -61,11 +62,8 @@ async def give_roles(conn: asyncpg.Connection, database: str) -> RolePassReport:
         try:
             async with conn.transaction():
                 await conn.execute(schema_lock_sql(schema))
-                if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
-                    await conn.execute(f"CREATE ROLE {quote_role(role)} NOLOGIN")
-                await conn.execute(
-                    f"GRANT {quote_role(role)} TO CURRENT_USER;\n" + give_schema_sql(schema, role)
-                )
+                await create_role(conn, role)
+                await execute_ddl(conn, give_schema_sql(schema, role))
         except asyncpg.PostgresError as exc:
             report.failed[guild_id] = f"{type(exc).__name__}: {exc}"
         else:

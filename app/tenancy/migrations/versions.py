@@ -18,8 +18,9 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP, TENANT_APP
-from app.tenancy.migrations.files import list_migrations
-from app.tenancy.naming import SCHEMA_PATTERN
+from app.tenancy.migrations.applier import read_applied
+from app.tenancy.migrations.files import head_of, list_migrations
+from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA
 
 #: Runs one query with positional arguments and returns its rows as dicts.
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[dict[str, Any]]]]
@@ -50,10 +51,6 @@ def newer_than_release(shared: Sequence[str], guilds: dict[str, int]) -> str | N
         return None
     return f"the database is newer than this release: {'; '.join(parts)}; {NEWER_HINT}"
 
-
-_SHARED_APPLIED = """
-SELECT version FROM "shared"."aerich" WHERE app = $1
-"""
 
 # Joining the registry with pg_namespace in SQL is quadratic once the catalog statistics lag
 # behind thousands of new schemas (nested loop over pg_namespace: 17 s at 10k guilds), so the
@@ -211,21 +208,19 @@ def tortoise_fetch(client: BaseDBAsyncClient) -> Fetch:
 
 async def migration_status(fetch: Fetch, *, root: Path | None = None) -> MigrationStatus:
     """Read the versions: four cheap queries whatever the number of guilds."""
-    shared_files = [m.version for m in list_migrations(SHARED_APP, root)]
-    tenant_files = [m.version for m in list_migrations(TENANT_APP, root)]
+    shared, tenant = list_migrations(SHARED_APP, root), list_migrations(TENANT_APP, root)
+    shared_files, tenant_files = [m.version for m in shared], [m.version for m in tenant]
     present = await fetch(
         'SELECT to_regclass(\'"shared"."aerich"\') IS NOT NULL AS aerich, '
         'to_regclass(\'"shared"."tenant"\') IS NOT NULL AS tenant',
         [],
     )
-    applied: set[str] = set()
-    if present[0]["aerich"]:
-        applied = {row["version"] for row in await fetch(_SHARED_APPLIED, [SHARED_APP])}
+    applied = await read_applied(fetch, SHARED_SCHEMA, SHARED_APP)
     status = MigrationStatus(
-        shared_head=shared_files[-1] if shared_files else "",
+        shared_head=head_of(shared),
         shared_applied=[v for v in shared_files if v in applied],
         shared_pending=[v for v in shared_files if v not in applied],
-        tenant_head=tenant_files[-1] if tenant_files else "",
+        tenant_head=head_of(tenant),
         shared_unknown=sorted(applied - set(shared_files)),
         shared_created=bool(present[0]["aerich"] and present[0]["tenant"]),
         tenant_order=tenant_files,

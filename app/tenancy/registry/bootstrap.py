@@ -11,9 +11,10 @@ from tortoise import connections
 
 from app.postgres.server import DatabaseServer, open_server
 from app.tenancy.connections.budget import ConnectionBudget
-from app.tenancy.connections.config import SHARED_ALIAS
+from app.tenancy.connections.config import SHARED_ALIAS, SHARED_APP
 from app.tenancy.connections.fairness import FairShareLimits
-from app.tenancy.migrations.applier import applied_versions, migrate_shared
+from app.tenancy.migrations.applier import migrate_shared, read_applied
+from app.tenancy.naming import SHARED_SCHEMA
 from app.tenancy.registry.runtime import Tenancy
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 async def shared_schema_is_new() -> bool:
     """True when the shared schema has no migration applied yet (a fresh database)."""
-    return not await applied_versions(connections.get(SHARED_ALIAS), "shared")
+    return not await read_applied(connections.get(SHARED_ALIAS), SHARED_SCHEMA, SHARED_APP)
 
 
 @asynccontextmanager

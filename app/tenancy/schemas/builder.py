@@ -1,21 +1,43 @@
-"""The one way a tenant schema is built, for a joining guild and for a spare alike."""
+"""The one way a tenant schema is built, for a joining guild, a spare and a reference alike."""
 
 from __future__ import annotations
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from typing import Any
 
-from app.tenancy.naming import quote_any_schema, quote_role
+from app.tenancy.connections.config import TENANT_APP
+from app.tenancy.migrations.applier import search_path_sql, stamp
+from app.tenancy.migrations.ddl import execute_ddl
+from app.tenancy.migrations.files import list_migrations
+from app.tenancy.naming import quote_any_schema
+from app.tenancy.schemas.roles import give_schema_sql
 
 
-async def build_schema(conn: BaseDBAsyncClient, schema: str, role: str, ddl: str) -> None:
-    """Create ``schema`` for ``role`` and run the tenant ``ddl`` in it as ``role``.
+async def open_schema(conn: Any, schema: str) -> None:
+    """Create ``schema`` (the login's) with ``search_path`` on it for the rest of ``conn``'s
+    transaction."""
+    await execute_ddl(conn, f"CREATE SCHEMA {quote_any_schema(schema)}", search_path_sql(schema))
 
-    One round trip. The schema is the login's, ``role`` alone is granted it and owns every
-    table (:mod:`app.tenancy.schemas.roles`); the rest of ``conn``'s transaction runs as
-    ``role`` with ``search_path`` on the new schema, so the caller's aerich rows land there.
+
+async def hand_over(conn: Any, schema: str, role: str) -> None:
+    """Give ``role`` the schema (the only grantee) and everything in it (the owner).
+
+    Tables are created by the login and handed over, not created by ``role`` itself: on Citus
+    a role created in this very transaction cannot yet open the connections to the workers
+    that running DDL as it would need (docs/library-behaviour.md, "Citus: workers see the
+    current role"). The result is the same catalog either way.
     """
-    quoted, owner = quote_any_schema(schema), quote_role(role)
-    await conn.execute_script(
-        f"CREATE SCHEMA {quoted}; GRANT USAGE, CREATE ON SCHEMA {quoted} TO {owner}; "
-        f"SET LOCAL ROLE {owner}; SET LOCAL search_path TO {quoted};\n{ddl}"
-    )
+    await execute_ddl(conn, give_schema_sql(schema, role))
+
+
+async def build_schema(conn: Any, schema: str, role: str, ddl: str) -> None:
+    """Create ``schema``, run the tenant ``ddl`` in it, record the tenant migrations as
+    applied (the DDL is the models at the head) and hand it all to ``role``.
+
+    ``conn`` is a Tortoise client or an asyncpg connection in a transaction; ``search_path``
+    stays on the new schema for the rest of it. Every statement is sent on its own
+    (:mod:`app.tenancy.migrations.ddl`).
+    """
+    await open_schema(conn, schema)
+    await execute_ddl(conn, ddl)
+    await stamp(conn, TENANT_APP, list_migrations(TENANT_APP))
+    await hand_over(conn, schema, role)

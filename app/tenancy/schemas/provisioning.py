@@ -19,8 +19,8 @@ from app.models.shared import Tenant
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
 from app.tenancy.errors import ProvisioningError, TenancyError
 from app.tenancy.locks import guild_lock_key
-from app.tenancy.migrations.applier import record_versions
-from app.tenancy.migrations.files import list_migrations
+from app.tenancy.migrations.ddl import execute_ddl
+from app.tenancy.migrations.files import head_version
 from app.tenancy.naming import (
     parse_guild_id,
     quote_any_schema,
@@ -63,7 +63,7 @@ async def provision(
     guild_id = parse_guild_id(guild_id)
     schema = schema_for(guild_id)
     role = role_for(tag, guild_id)
-    migrations = list_migrations(TENANT_APP)
+    head = head_version(TENANT_APP)
     from_spare = False
     try:
         async with in_transaction(SHARED_ALIAS) as conn:
@@ -75,15 +75,8 @@ async def provision(
             tenant = await Tenant.filter(guild_id=guild_id).using_db(conn).first()
             if tenant is not None and schema_exists:
                 return ProvisionResult(guild_id, schema, created=False)
-            head = migrations[-1].version if migrations else ""
-            # A role left behind by a schema dropped by hand: build afresh, owned by it.
-            if not schema_exists and use_spares and not await role_exists(conn, role):
-                spare = await claim_spare(conn, spare_marker(ddl))
-                if spare is not None:
-                    # The spare already holds the tables and aerich rows at the head, owned
-                    # by its own role: both are renamed.
-                    await _rename_spare(conn, spare, tag, schema, role)
-                    schema_exists = from_spare = True
+            if not schema_exists and use_spares:
+                from_spare = schema_exists = await _use_spare(conn, ddl, tag, schema, role)
             # Before the search_path moves to the new schema: the registry is unqualified SQL.
             if tenant is None:
                 await Tenant.create(
@@ -98,7 +91,6 @@ async def provision(
             if not schema_exists:
                 await create_role(conn, role)
                 await build_schema(conn, schema, role, ddl)
-                await record_versions(conn, TENANT_APP, migrations)
     except TenancyError:
         raise
     except Exception as exc:
@@ -108,14 +100,29 @@ async def provision(
     return ProvisionResult(guild_id, schema, created=True, from_spare=from_spare)
 
 
+async def _use_spare(conn: BaseDBAsyncClient, ddl: str, tag: str, schema: str, role: str) -> bool:
+    """Claim a ready spare and make it the guild's schema; False when there is none to use."""
+    # A role left behind by a schema dropped by hand: build afresh, owned by it.
+    if await role_exists(conn, role):
+        return False
+    spare = await claim_spare(conn, spare_marker(ddl))
+    if spare is None:
+        return False
+    # The spare already holds the tables and aerich rows at the head, owned by its own role:
+    # both are renamed.
+    await _rename_spare(conn, spare, tag, schema, role)
+    return True
+
+
 async def _rename_spare(
     conn: BaseDBAsyncClient, spare: str, tag: str, schema: str, role: str
 ) -> None:
     """Make a claimed spare the guild's: its schema and its role get the guild's names."""
-    await conn.execute_script(
-        f"ALTER SCHEMA {quote_any_schema(spare)} RENAME TO {quote_schema(schema)}; "
-        f"COMMENT ON SCHEMA {quote_schema(schema)} IS NULL; "
-        f"ALTER ROLE {quote_role(spare_role(tag, spare))} RENAME TO {quote_role(role)}"
+    await execute_ddl(
+        conn,
+        f"ALTER SCHEMA {quote_any_schema(spare)} RENAME TO {quote_schema(schema)}",
+        f"COMMENT ON SCHEMA {quote_schema(schema)} IS NULL",
+        f"ALTER ROLE {quote_role(spare_role(tag, spare))} RENAME TO {quote_role(role)}",
     )
 
 

@@ -6,39 +6,46 @@ role alone is granted the schema (USAGE and CREATE) and owns everything in it; t
 itself stays the login's, which is what lets a non-superuser login rename it (spares) and
 drop it (purge) — PostgreSQL wants the database's CREATE right for those, which guild roles
 never get. Roles are ``NOLOGIN``: the process's login is granted membership in each, so it can
-``SET ROLE`` to it, and connects on its behalf.
+``SET ROLE`` to it, and connects on its behalf. On a Citus coordinator they are ``LOGIN``
+(with no password): Citus opens its connections to the workers as the current role, so a
+guild's queries reach its shards only if its role may log in there (docs/library-behaviour.md,
+"Citus: workers see the current role"); who may log in from where stays ``pg_hba.conf``'s call.
 
-These functions run inside the caller's transaction, through a Tortoise connection, so a
-failed provisioning or purge leaves no role behind (role DDL is transactional).
+These functions run inside the caller's transaction (a Tortoise client or an asyncpg
+connection), so a failed provisioning or purge leaves no role behind (role DDL is
+transactional).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from app.tenancy.migrations.ddl import execute_ddl, fetch_rows
+from app.tenancy.naming import database_tag, quote_any_schema, quote_role
 
-from app.tenancy.naming import database_tag, quote_role, quote_schema
+_ROLE = """SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS present,
+                  EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus"""
 
 
-async def role_exists(conn: BaseDBAsyncClient, role: str) -> bool:
+async def role_exists(conn: Any, role: str) -> bool:
     """Whether ``role`` exists on the server."""
-    rows = await conn.execute_query_dict("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])
-    return bool(rows)
+    return bool((await fetch_rows(conn, _ROLE, role))[0]["present"])
 
 
-async def create_role(conn: BaseDBAsyncClient, role: str) -> None:
-    """Create ``role`` (NOLOGIN) unless it exists, and let the login act as it."""
+async def create_role(conn: Any, role: str) -> None:
+    """Create ``role`` (NOLOGIN; LOGIN on Citus) unless it exists, and let the login act as it."""
     quoted = quote_role(role)
-    create = "" if await role_exists(conn, role) else f"CREATE ROLE {quoted} NOLOGIN; "
+    found = (await fetch_rows(conn, _ROLE, role))[0]
+    if not found["present"]:
+        await execute_ddl(conn, f"CREATE ROLE {quoted} {'LOGIN' if found['citus'] else 'NOLOGIN'}")
     # Membership lets the login SET ROLE to it; with a NOINHERIT login (README, "Database
     # roles") the membership carries no rights until it does.
-    await conn.execute_script(f"{create}GRANT {quoted} TO CURRENT_USER")
+    await execute_ddl(conn, f"GRANT {quoted} TO CURRENT_USER")
 
 
-async def drop_role(conn: BaseDBAsyncClient, role: str) -> None:
+async def drop_role(conn: Any, role: str) -> None:
     """Drop ``role`` if it exists (it must own nothing any more)."""
-    await conn.execute_script(f"DROP ROLE IF EXISTS {quote_role(role)}")
+    await execute_ddl(conn, f"DROP ROLE IF EXISTS {quote_role(role)}")
 
 
 def give_schema_sql(schema: str, role: str) -> str:
@@ -47,11 +54,12 @@ def give_schema_sql(schema: str, role: str) -> str:
     exist and the login be a member of it.
 
     The ownership change is a DO block looping over the catalog (sequences owned by a column
-    follow their table), so the whole hand-over is one round trip.
+    follow their table), so the whole hand-over is two statements, sent one at a time
+    (:func:`app.tenancy.migrations.ddl.execute_ddl`).
     """
-    # Both names are checked (quote_schema, quote_role): digits, letters, underscores only.
-    nsp, owner = quote_schema(schema).strip('"'), quote_role(role).strip('"')
-    grant = f"GRANT USAGE, CREATE ON SCHEMA {quote_schema(schema)} TO {quote_role(role)};\n"
+    # Both names are checked (quote_any_schema, quote_role): digits, letters, underscores only.
+    nsp, owner = quote_any_schema(schema).strip('"'), quote_role(role).strip('"')
+    grant = f"GRANT USAGE, CREATE ON SCHEMA {quote_any_schema(schema)} TO {quote_role(role)};\n"
     return grant + _HAND_OVER.replace("<schema>", nsp).replace("<role>", owner)
 
 
@@ -66,9 +74,9 @@ LOOP
 END LOOP; END $$"""
 
 
-async def act_as(conn: BaseDBAsyncClient, role: str | None) -> None:
+async def act_as(conn: Any, role: str | None) -> None:
     """Run the rest of ``conn``'s transaction as ``role`` (None: as the login again)."""
-    await conn.execute_script(f"SET LOCAL ROLE {quote_role(role)}" if role else "RESET ROLE")
+    await execute_ddl(conn, f"SET LOCAL ROLE {quote_role(role)}" if role else "RESET ROLE")
 
 
 async def drop_database_roles(admin: Any, database: str) -> int:
@@ -82,5 +90,5 @@ async def drop_database_roles(admin: Any, database: str) -> int:
         )
     ]
     for name in names:
-        await admin.execute(f"DROP ROLE IF EXISTS {quote_role(name)}")
+        await execute_ddl(admin, f"DROP ROLE IF EXISTS {quote_role(name)}")
     return len(names)

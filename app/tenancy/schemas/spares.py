@@ -25,8 +25,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app.tenancy.connections.config import SHARED_ALIAS, TENANT_APP
-from app.tenancy.migrations.applier import record_versions
-from app.tenancy.migrations.files import list_migrations
+from app.tenancy.migrations.applier import dollar_quoted
+from app.tenancy.migrations.ddl import execute_ddl
+from app.tenancy.migrations.files import head_version
 from app.tenancy.naming import (
     SPARE_PATTERN,
     quote_any_schema,
@@ -74,32 +75,27 @@ def spare_marker(ddl: str) -> str:
     """What a spare is marked with: the tenant head and a fingerprint of the DDL it was built
     from, so a process only ever claims spares built from its own models ("" when there are
     no migrations)."""
-    migrations = list_migrations(TENANT_APP)
-    if not migrations:
+    head = head_version(TENANT_APP)
+    if not head:
         return ""
     fingerprint = hashlib.sha256(ddl.encode()).hexdigest()[:16]
-    return f"{migrations[-1].version} ddl:{fingerprint}"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return f"{head} ddl:{fingerprint}"
 
 
 async def _build_spare(conn: BaseDBAsyncClient, ddl: str, tag: str) -> str:
     """Create one spare, owned by a role of its own, in ``conn``'s open transaction; returns
     its name."""
-    migrations = list_migrations(TENANT_APP)
-    if not migrations:
+    marker = spare_marker(ddl)
+    if not marker:
         raise RuntimeError("the tenant app has no migrations: spares cannot be marked")
     name = spare_schema()
-    quoted = quote_any_schema(name)
     owner = spare_role(tag, name)
     await create_role(conn, owner)
     await build_schema(conn, name, owner, ddl)
-    await record_versions(conn, TENANT_APP, migrations)
-    await conn.execute_script(
-        "RESET ROLE; SET LOCAL search_path TO DEFAULT; "
-        f"COMMENT ON SCHEMA {quoted} IS {_literal(spare_marker(ddl))}"
+    await execute_ddl(
+        conn,
+        "SET LOCAL search_path TO DEFAULT",
+        f"COMMENT ON SCHEMA {quote_any_schema(name)} IS {dollar_quoted(marker)}",
     )
     return name
 
@@ -118,7 +114,7 @@ async def list_spares() -> dict[str, str | None]:
 
 
 async def _drop_spare(conn: BaseDBAsyncClient, name: str, tag: str) -> None:
-    await conn.execute_script(f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE")
+    await execute_ddl(conn, f"DROP SCHEMA IF EXISTS {quote_any_schema(name)} CASCADE")
     await drop_role(conn, spare_role(tag, name))
 
 

@@ -20,30 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from app.tenancy.connections.config import TENANT_APP
-from app.tenancy.migrations.applier import plan_schema, search_path_sql, upgrade_script
-from app.tenancy.migrations.files import (
-    MigrationFile,
-    head_version,
-    list_migrations,
-    models_state_json,
-)
-from app.tenancy.naming import (
-    quote_any_schema,
-    quote_role,
-    scratch_schema,
-    spare_role,
-    spare_schema,
-)
-
-
-def aerich_insert(migrations: list[MigrationFile]) -> str:
-    """The INSERT that records ``migrations`` in the current search_path's ``aerich`` table."""
-    rows = ", ".join(
-        f"('{m.version}', '{TENANT_APP}', $gh${models_state_json(m.path)}$gh$::jsonb)"
-        for m in migrations
-    )
-    # Versions match the file-name pattern; the content is dollar-quoted JSON of our files.
-    return f'INSERT INTO "aerich" ("version", "app", "content") VALUES {rows};'  # noqa: S608
+from app.tenancy.migrations.applier import apply_migrations
+from app.tenancy.migrations.ddl import execute_ddl
+from app.tenancy.migrations.files import MigrationFile, head_version, list_migrations
+from app.tenancy.naming import quote_role, scratch_schema, spare_role, spare_schema
+from app.tenancy.schemas.builder import build_schema, hand_over, open_schema
 
 
 async def _build(
@@ -53,24 +34,20 @@ async def _build(
     names = [m.version for m in files]
     wanted = files[: names.index(version) + 1]
     schema, role = scratch_schema(), spare_role(tag, spare_schema())
-    quoted, owner = quote_any_schema(schema), quote_role(role)
-    # As a guild's is built (app.tenancy.schemas.builder): the login's schema, granted to a
-    # role of its own that creates (so owns) every table in it. The role goes with the
-    # rollback, like the schema.
-    await conn.execute(
-        f"CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO CURRENT_USER; CREATE SCHEMA {quoted}; "
-        f"GRANT USAGE, CREATE ON SCHEMA {quoted} TO {owner}; SET LOCAL ROLE {owner}"
-    )
+    owner = quote_role(role)
+    # As a guild's is built (app.tenancy.schemas.builder): the login's schema, everything in
+    # it handed to a role of its own. The role goes with the rollback, like the schema.
+    await execute_ddl(conn, f"CREATE ROLE {owner} NOLOGIN", f"GRANT {owner} TO CURRENT_USER")
     ddl_version = head_version(TENANT_APP) if ddl is not None else ""
     applied: set[str] = set()
     if ddl is not None and ddl_version in names[: len(wanted)]:
-        from_ddl = files[: names.index(ddl_version) + 1]
-        await conn.execute(f"{search_path_sql(schema)};\n{ddl}\n{aerich_insert(from_ddl)}")
-        applied = {m.version for m in from_ddl}
-    plan = plan_schema(schema, TENANT_APP, applied, wanted)
-    if plan.pending:
-        await conn.execute(await upgrade_script(plan))
-    await conn.execute("RESET ROLE")
+        await build_schema(conn, schema, role, ddl)
+        applied = set(names[: names.index(ddl_version) + 1])
+    else:
+        await open_schema(conn, schema)
+    if set(names[: len(wanted)]) - applied:
+        await apply_migrations(conn, schema, TENANT_APP, wanted, expected=applied)
+        await hand_over(conn, schema, role)
     return Reference(schema, role)
 
 
