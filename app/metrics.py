@@ -35,7 +35,7 @@ from prometheus_client.registry import Collector
 from tortoise.functions import Count
 
 from app.models.shared import Tenant
-from app.tenancy import TENANT_APP, Tenancy, list_migrations
+from app.tenancy import TENANT_APP, Tenancy, head_version
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +190,7 @@ async def _registry_families() -> list[Metric]:
             .annotate(n=Count("guild_id"))
             .values("status", "n")
         )
-        migrations = list_migrations(TENANT_APP)
-        head = migrations[-1].version if migrations else ""
-        behind = await Tenant.exclude(schema_version=head).count()
+        behind = await Tenant.exclude(schema_version=head_version(TENANT_APP)).count()
     except Exception as exc:  # a scrape during an outage still reports everything else
         log.warning("metrics: the registry could not be read: %r", exc)
         return [GaugeMetricFamily("guildhall_registry_up", "Registry readable.", value=0)]

@@ -47,7 +47,7 @@ from app.tenancy.guild_data.retention import (
     purge_tenant,
     retention_loop,
 )
-from app.tenancy.migrations.files import MigrationFileError, list_migrations
+from app.tenancy.migrations.files import MigrationFileError, head_version, list_migrations
 from app.tenancy.migrations.fleet import MigrateOptions, migrate_all
 from app.tenancy.migrations.make import MakeMigrationError, MakeMigrationResult, make_migration
 from app.tenancy.migrations.report import MigrateReport, SchemaResult
@@ -128,6 +128,7 @@ __all__ = [
     "forget_user_everywhere",
     "forget_user_in_bound_guild",
     "guild_db",
+    "head_version",
     "import_guild",
     "is_database_unavailable",
     "list_migrations",
