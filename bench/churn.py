@@ -118,6 +118,25 @@ async def _workload(pick: Picker, tasks: int, seconds: float, seed: int) -> dict
     }
 
 
+async def _measured(
+    tenancy: Tenancy, pick: Picker, args: argparse.Namespace, seed: int
+) -> dict[str, float]:
+    """One workload, with the tiers' counters over it."""
+    shared = tenancy.connections.shared
+    before = tenancy.connections.stats()
+    borrowed, overtakes = shared.borrowed, shared.overtakes
+    result = await _workload(pick, args.tasks, args.seconds, seed)
+    after = tenancy.connections.stats()
+    shared_leases = after.shared_leases - before.shared_leases
+    leases = (after.hits - before.hits) + shared_leases
+    result["pinned_hit_rate"] = round((after.hits - before.hits) / leases, 3)
+    result["promotions"] = after.promotions - before.promotions
+    # Shared leases served by the guild's home pool (warm catalog caches there).
+    result["shared_home_rate"] = round(1 - (shared.borrowed - borrowed) / max(1, shared_leases), 3)
+    result["overtakes"] = shared.overtakes - overtakes
+    return result
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     budget = ConnectionBudget.split(args.budget)
     async with scratch_tenancy(budget=budget) as tenancy:
@@ -144,21 +163,7 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         sampler = asyncio.create_task(_sample_peak(tenancy.address.dsn, stop))
         workloads = {}
         for index, (name, pick) in enumerate(pickers.items()):
-            shared = tenancy.connections.shared
-            before = tenancy.connections.stats()
-            borrowed, overtakes = shared.borrowed, shared.overtakes
-            workloads[name] = await _workload(pick, args.tasks, args.seconds, index)
-            after = tenancy.connections.stats()
-            shared_leases = after.shared_leases - before.shared_leases
-            leases = (after.hits - before.hits) + shared_leases
-            result = workloads[name]
-            result["pinned_hit_rate"] = round((after.hits - before.hits) / leases, 3)
-            result["promotions"] = after.promotions - before.promotions
-            # Shared leases served by the guild's home pool (warm catalog caches there).
-            result["shared_home_rate"] = round(
-                1 - (shared.borrowed - borrowed) / max(1, shared_leases), 3
-            )
-            result["overtakes"] = shared.overtakes - overtakes
+            workloads[name] = await _measured(tenancy, pick, args, index)
             if not args.json:
                 print(f"{name:>8}: {workloads[name]}", flush=True)
         stop.set()

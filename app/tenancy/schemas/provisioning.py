@@ -47,6 +47,24 @@ class ProvisionResult:
     from_spare: bool = False
 
 
+async def _record(
+    conn: BaseDBAsyncClient,
+    tenant: Tenant | None,
+    guild_id: int,
+    schema: str,
+    name: str,
+    head: str,
+) -> None:
+    """The guild's registry row, new, or at ``head`` again if it outlived its schema."""
+    if tenant is None:
+        await Tenant.create(
+            using_db=conn, guild_id=guild_id, schema_name=schema, name=name[:100],
+            schema_version=head,
+        )  # fmt: skip
+    else:  # the row outlived its schema (dropped by hand): it is rebuilt at the head
+        await Tenant.filter(guild_id=guild_id).using_db(conn).update(schema_version=head)
+
+
 async def provision(
     guild_id: int, *, ddl: str, tag: str, name: str = "", use_spares: bool = True
 ) -> ProvisionResult:
@@ -78,16 +96,7 @@ async def provision(
             if not schema_exists and use_spares:
                 from_spare = schema_exists = await _use_spare(conn, ddl, tag, schema, role)
             # Before the search_path moves to the new schema: the registry is unqualified SQL.
-            if tenant is None:
-                await Tenant.create(
-                    using_db=conn,
-                    guild_id=guild_id,
-                    schema_name=schema,
-                    name=name[:100],
-                    schema_version=head,
-                )
-            else:  # the row outlived its schema (dropped by hand): it is rebuilt at the head
-                await Tenant.filter(guild_id=guild_id).using_db(conn).update(schema_version=head)
+            await _record(conn, tenant, guild_id, schema, name, head)
             if not schema_exists:
                 await create_role(conn, role)
                 await build_schema(conn, schema, role, ddl)
