@@ -136,7 +136,7 @@ class SharedTier:
         # One queue for the whole tier: a waiter is handed the first connection freed anywhere
         # (so a busy home pool never holds a lease up while another pool sits idle), a newcomer
         # never overtakes a waiter, and a waiter of the freed pool may overtake others a
-        # bounded number of times (see _next_waiter).
+        # bounded number of times (handoff.WaitQueue.take).
         if not self._waiters:
             index = self._pick(guild_id)
             if index is not None:
