@@ -15,24 +15,31 @@ import asyncio
 import time
 
 from app.tenancy.schemas.spares import refill_spares
-from bench._support import describe_ms, scratch_tenancy
+from bench._support import MachineCpu, describe_ms, scratch_tenancy
 
 
 async def _run(guilds: int, jobs: int) -> None:
     async with scratch_tenancy() as tenancy:
         base = 10**17
         samples = []
+        cpu = MachineCpu()
         for offset in range(guilds):
             start = time.perf_counter()
             await tenancy.provision(base + offset)
             samples.append(time.perf_counter() - start)
-        print(f"cold sequential provision of {guilds} guilds: {describe_ms(samples)}")
+        print(
+            f"cold sequential provision of {guilds} guilds: {describe_ms(samples)};"
+            f" {cpu.per(guilds)}"
+        )
         ids = [2 * 10**17 + offset for offset in range(guilds)]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), MachineCpu()
         results = await tenancy.provision_many(ids, jobs=jobs)
         elapsed = time.perf_counter() - start
         assert all(r.created for r in results)
-        print(f"provision_many of {guilds} guilds, jobs={jobs}: {guilds / elapsed:.0f} guilds/s")
+        print(
+            f"provision_many of {guilds} guilds, jobs={jobs}: {guilds / elapsed:.0f} guilds/s;"
+            f" {cpu.per(guilds)}"
+        )
         warm = []
         for offset in range(guilds):
             await refill_spares(

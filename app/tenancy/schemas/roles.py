@@ -59,8 +59,13 @@ def give_schema_sql(schema: str, role: str) -> str:
     """
     # Both names are checked (quote_any_schema, quote_role): digits, letters, underscores only.
     nsp, owner = quote_any_schema(schema).strip('"'), quote_role(role).strip('"')
-    grant = f"GRANT USAGE, CREATE ON SCHEMA {quote_any_schema(schema)} TO {quote_role(role)};\n"
-    return grant + _HAND_OVER.replace("<schema>", nsp).replace("<role>", owner)
+    hand_over = _HAND_OVER.replace("<schema>", nsp).replace("<role>", owner)
+    return f"{grant_schema_sql(schema, role)};\n{hand_over}"
+
+
+def grant_schema_sql(schema: str, role: str) -> str:
+    """SQL making ``role`` a grantee of ``schema``: it may use it and create in it."""
+    return f"GRANT USAGE, CREATE ON SCHEMA {quote_any_schema(schema)} TO {quote_role(role)}"
 
 
 _HAND_OVER = """DO $$ DECLARE r record; BEGIN
