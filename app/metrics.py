@@ -8,6 +8,8 @@ Imports nothing from disnake: the bot reports interactions and joins through
   outcomes ``ok``, ``user_error``, ``refused``, ``guild_unavailable``, ``database_unavailable``,
   ``error``;
 - ``guildhall_provisioning_total{outcome}``: guild joins and start-up reconciliations;
+- ``guildhall_gc_pause_seconds`` (histogram, by ``generation``): every garbage collection of
+  the bot process, which pauses its event loop (:mod:`app.heap`);
 - ``guildhall_gateway_events_dropped_total{event, reason}``: gateway events dropped before
   parsing (``app/bot_gateway.py``; ``MESSAGE_CREATE`` ``xp_budget``: over the guild's
   ``XP_GUILD_BUDGET``, ``bot``: from a bot or a webhook, never counted);
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 
 #: Interactions answered on loopback take milliseconds; Discord gives up after 3 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+#: A young-generation collection takes well under a millisecond; a full one over a big heap
+#: 50-200 ms (app/heap.py).
+GC_PAUSE_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5)
 #: Interactions whose end was never reported are forgotten beyond this many.
 MAX_IN_FLIGHT = 10_000
 
@@ -87,6 +92,13 @@ class BotMetrics:
             ["event", "reason"],
             registry=self.registry,
         )
+        self.gc_pauses = Histogram(
+            "guildhall_gc_pause_seconds",
+            "Garbage collections of the bot process (each pauses its event loop), by generation.",
+            ["generation"],
+            buckets=GC_PAUSE_BUCKETS,
+            registry=self.registry,
+        )
         self._started: OrderedDict[int, float] = OrderedDict()
         self._state = _StateCollector()
         self.registry.register(self._state)
@@ -103,6 +115,10 @@ class BotMetrics:
         started = self._started.pop(interaction_id, None)
         if started is not None:
             self.latency.labels(command).observe(time.perf_counter() - started)
+
+    def gc_paused(self, generation: int, seconds: float) -> None:
+        """A garbage collection of ``generation`` paused the process for ``seconds``."""
+        self.gc_pauses.labels(str(generation)).observe(seconds)
 
     @staticmethod
     def outcome_of_reply(key: str) -> str:

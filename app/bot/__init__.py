@@ -18,6 +18,7 @@ from typing import Any
 
 import disnake
 
+from app import heap
 from app.bot._errors import ErrorHandling
 from app.bot._lifecycle import LifecycleHandlers
 from app.bot.gateway import GatewayFilter
@@ -89,6 +90,12 @@ class GuildhallBot(LifecycleHandlers, ErrorHandling):
         )
         for extension in feature_extensions():
             self.load_extension(extension)
+
+    async def start(self, *args: Any, **kwargs: Any) -> None:
+        """Log in and serve until closed; every garbage collection meanwhile is timed in
+        ``/metrics`` (:mod:`app.heap`)."""
+        with heap.watching_pauses(self.metrics.gc_paused):
+            await super().start(*args, **kwargs)
 
     async def is_owner(self, user: disnake.User | disnake.Member) -> bool:
         """The application's owner or team members (asked from Discord), or ``OWNER_IDS``."""

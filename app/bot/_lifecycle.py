@@ -12,6 +12,7 @@ from typing import TypeVar
 import disnake
 from disnake.ext import commands
 
+from app import heap
 from app.bot_shards import PendingShards
 from app.log import guild_context
 from app.metrics import BotMetrics
@@ -59,6 +60,7 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
         instead, its transaction rolls back and the next start does the work again.
         """
         await super().close()
+        heap.thaw()
         tasks = [t for t in self._lifecycle_tasks if t is not asyncio.current_task()]
         for task in tasks:
             task.cancel()
@@ -83,6 +85,9 @@ class LifecycleHandlers(commands.AutoShardedInteractionBot):
             )
         if report is None:
             return
+        # The start-up objects exist now: keep them out of every full collection (app/heap.py).
+        frozen = heap.freeze_long_lived()
+        log.debug("%d objects frozen out of the garbage collector's reach", frozen)
         self.metrics.provisioning.labels("ok").inc(len(report.provisioned))
         self.metrics.provisioning.labels("failed").inc(len(report.failed))
         for guild_id, error in report.failed.items():

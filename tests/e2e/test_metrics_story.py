@@ -80,6 +80,8 @@ async def test_metrics_count_interactions_connections_and_guilds_during_a_run(
     assert leases >= 3
     assert value(samples, "guildhall_db_connections_open", tier="shared") is not None
     assert value(samples, "guildhall_tenant_evictions_total") is not None
+    # Every garbage collection of the bot is timed (app/heap.py); start-up alone makes many.
+    assert (value(samples, "guildhall_gc_pause_seconds_count", generation="0") or 0) >= 1
     assert_no_bot_errors(bot.output())
 
 
