@@ -8,12 +8,16 @@ the layout reader answers "not Citus".
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
 from app.cli.doctor_citus import citus_findings
 from app.models.tenant import Tag
 from app.tenancy import guild_db, schema_size
+from app.tenancy.connections.shared_tier import SharedTier
+from app.tenancy.naming import schema_for
 from app.tenancy.schemas.citus import citus_layout
 from app.tenancy.schemas.spares import create_spare
 from bench._cluster import cluster_from_env
@@ -164,3 +168,58 @@ async def test_doctor_shows_the_nodes_and_flags_a_guild_schema_left_on_the_coord
     warnings = [f for f in flagged if f.level == "warning"]
     assert len(warnings) == 1 and f"guild_{guild_id}" in warnings[0].message
     assert "citus_schema_distribute" in warnings[0].fix
+
+
+@on_cluster
+async def test_shared_tier_keeps_worker_connections_per_guild_role_only_briefly(
+    tenancy, provisioned, database
+) -> None:
+    """A shared connection acts as one guild role after another, and Citus keeps a worker
+    connection per role it acted as (README, "Capacity"): the tier keeps them only for its
+    worker-connection lifetime, after which the next commit closes them."""
+    guilds = [await provisioned() for _ in range(4)]
+    tier = SharedTier(database, size=1, worker_connection_lifetime_ms=300)
+    await tier.start()
+    try:
+
+        async def use(guild_id: int) -> None:
+            index, conn = await tier.acquire(
+                guild_id, schema_for(guild_id), tenancy.role_for(guild_id)
+            )
+            try:
+                await conn.fetchval("SELECT count(*) FROM tag")  # runs on the guild's worker
+            finally:
+                await tier.release(index, conn)
+
+        for guild_id in guilds:
+            await use(guild_id)
+        roles = [tenancy.role_for(g) for g in guilds]
+        assert set(await _worker_sessions(database, roles)) == set(roles)  # kept for reuse
+        await asyncio.sleep(0.5)
+        await use(guilds[0])  # its commit closes what outlived the lifetime
+        assert await _worker_sessions(database, roles[1:]) == []
+    finally:
+        await tier.close()
+
+
+async def _worker_sessions(database, roles: list[str]) -> list[str]:
+    """The roles among ``roles`` that have a session on some worker (waiting a moment for
+    closed connections' backends to exit)."""
+    cluster = cluster_from_env()
+    assert cluster is not None
+    found: list[str] = []
+    for _attempt in range(30):
+        found = []
+        for worker in cluster.workers:
+            conn = await asyncpg.connect(worker.with_database(database.database).dsn)
+            try:
+                rows = await conn.fetch(
+                    "SELECT usename FROM pg_stat_activity WHERE usename = ANY($1::text[])", roles
+                )
+            finally:
+                await conn.close()
+            found += [r["usename"] for r in rows]
+        if not found:
+            break
+        await asyncio.sleep(0.1)
+    return found

@@ -37,6 +37,16 @@ MAX_QUERIES = 20_000
 #: ``application_name`` of shared-tier connections (to count them in pg_stat_activity).
 SHARED_TIER_APPLICATION_NAME = "guildhall-shared-tier"
 
+#: On a Citus coordinator a backend keeps a connection to each worker for every role it acted
+#: as (docs/library-behaviour.md, "Citus: workers see the current role"), and a shared
+#: connection acts as one guild after another: with Citus's default lifetime (10 minutes) it
+#: would hold one per guild served in that time on every worker. Kept this long instead
+#: (closed at the first commit after it), a guild used again soon reuses its worker connection
+#: (a lease ~2 ms) and the rest are bounded by recent activity; turning the cache off made
+#: every lease open one (~11 ms; README, "Capacity"). On plain PostgreSQL an unused
+#: placeholder setting.
+WORKER_CONNECTION_LIFETIME_MS = 10_000
+
 
 #: Connections per home pool: a guild's leases go to its home pool first, so each backend
 #: keeps the catalog entries of a fraction of the guilds only (warmer and smaller caches).
@@ -63,10 +73,17 @@ class SharedTier:
     only with nothing open or being opened does a lease fail, with the server's one-line error.
     """
 
-    def __init__(self, address: ServerAddress, *, size: int) -> None:
+    def __init__(
+        self,
+        address: ServerAddress,
+        *,
+        size: int,
+        worker_connection_lifetime_ms: int = WORKER_CONNECTION_LIFETIME_MS,
+    ) -> None:
         if size < 1:
             raise ValueError("the shared tier needs at least one connection")
         self._address = address
+        self._worker_connection_lifetime_ms = worker_connection_lifetime_ms
         self.size = size
         sizes = [HOME_POOL_SIZE] * (size // HOME_POOL_SIZE)
         if size % HOME_POOL_SIZE:
@@ -95,6 +112,9 @@ class SharedTier:
                 server_settings={
                     "search_path": UNBOUND_SCHEMA,
                     "application_name": SHARED_TIER_APPLICATION_NAME,
+                    "citus.max_cached_connection_lifetime": str(
+                        self._worker_connection_lifetime_ms
+                    ),
                 },
                 init=init_session,
                 reset=reset_session,

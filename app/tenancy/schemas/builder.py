@@ -35,7 +35,7 @@ async def build_schema(conn: Any, schema: str, role: str, ddl: str) -> None:
 
     On plain PostgreSQL ``role`` creates its own tables (``SET LOCAL ROLE``): handing tables
     over afterwards costs about as much server time again as creating them (``ALTER TABLE
-    … OWNER`` per table, index, sequence and row type; README, "Provisioning cost"). On a Citus
+    … OWNER`` per table, index, sequence and row type; README, "Scale-out on Citus"). On a Citus
     coordinator the login builds and hands everything over, because a role created in this
     very transaction cannot yet open the connections to the workers that running DDL as it
     would need (docs/library-behaviour.md, "Citus: workers see the current role"). The
