@@ -17,7 +17,7 @@ from app.cli.doctor_citus import citus_findings
 from app.models.tenant import Tag
 from app.tenancy import guild_db, schema_size
 from app.tenancy.connections.shared_tier import SharedTier
-from app.tenancy.naming import schema_for
+from app.tenancy.naming import quote_role, schema_for
 from app.tenancy.schemas.citus import citus_layout
 from app.tenancy.schemas.spares import create_spare
 from bench._cluster import cluster_from_env
@@ -168,6 +168,30 @@ async def test_doctor_shows_the_nodes_and_flags_a_guild_schema_left_on_the_coord
     warnings = [f for f in flagged if f.level == "warning"]
     assert len(warnings) == 1 and f"guild_{guild_id}" in warnings[0].message
     assert "citus_schema_distribute" in warnings[0].fix
+
+
+@on_cluster
+async def test_doctor_flags_a_guild_role_that_may_not_log_in(
+    tenancy, provisioned, database
+) -> None:
+    """A guild role made NOLOGIN (before the database moved to Citus) cannot reach the
+    workers; the doctor names it and the fix."""
+    guild_id = await provisioned()
+    role = tenancy.role_for(guild_id)
+    conn = await _admin(database)
+    try:
+        await conn.execute(f"ALTER ROLE {quote_role(role)} NOLOGIN")
+        try:
+            flagged = await citus_findings(conn)
+        finally:
+            await conn.execute(f"ALTER ROLE {quote_role(role)} LOGIN")
+        clean = await citus_findings(conn)
+    finally:
+        await conn.close()
+    warnings = [f for f in flagged if f.level == "warning"]
+    assert len(warnings) == 1 and role in warnings[0].message
+    assert "ALTER ROLE <role> LOGIN" in warnings[0].fix
+    assert not [f for f in clean if f.level == "warning"]
 
 
 @on_cluster

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.tenancy.migrations.ddl import fetch_rows
-from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA
+from app.tenancy.naming import SCHEMA_PATTERN, SHARED_SCHEMA, database_tag
 
 IS_CITUS = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus"
 
@@ -49,6 +49,13 @@ SELECT current_setting('citus.enable_schema_based_sharding') AS sharding,
 """
 
 
+# Citus reaches the workers as the current role: a guild role made NOLOGIN (before the
+# database moved to Citus) cannot run its guild's queries there.
+_ROLES_WITHOUT_LOGIN = """
+SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) AND NOT rolcanlogin ORDER BY rolname
+"""
+
+
 @dataclass(frozen=True)
 class CitusNode:
     """One node of the cluster as the coordinator's metadata lists it."""
@@ -78,6 +85,8 @@ class CitusLayout:
     sharding: str
     #: The registry's schema became a distributed schema (it should stay on the coordinator).
     shared_distributed: bool = False
+    #: This database's guild roles that may not log in (so cannot reach the workers).
+    roles_without_login: list[str] = field(default_factory=list)
     #: (what is wrong, how to fix it).
     problems: list[tuple[str, str]] = field(default_factory=list)
 
@@ -92,6 +101,7 @@ class CitusLayout:
             "guild_schemas_not_distributed": len(self.not_distributed),
             "schema_based_sharding": self.sharding,
             "shared_schema_distributed": self.shared_distributed,
+            "guild_roles_without_login": len(self.roles_without_login),
             "problems": [{"problem": p, "fix": f} for p, f in self.problems],
         }
 
@@ -116,8 +126,15 @@ async def citus_layout(conn: Any) -> CitusLayout | None:
     }
     local = [r["nspname"] for r in await fetch_rows(conn, _NOT_DISTRIBUTED, pattern)]
     state = (await fetch_rows(conn, _SETTING_AND_REGISTRY, SHARED_SCHEMA))[0]
+    database = (await fetch_rows(conn, "SELECT current_database() AS name"))[0]["name"]
+    prefix = f"gh_{database_tag(str(database))}_"
     layout = CitusLayout(
-        nodes, per_node, local, str(state["sharding"]), bool(state["shared_distributed"])
+        nodes,
+        per_node,
+        local,
+        str(state["sharding"]),
+        bool(state["shared_distributed"]),
+        [r["rolname"] for r in await fetch_rows(conn, _ROLES_WITHOUT_LOGIN, prefix)],
     )
     layout.problems = _problems(layout)
     return layout
@@ -147,6 +164,14 @@ def _problems(layout: CitusLayout) -> list[tuple[str, str]]:
                 "the shared schema (registry) is a distributed schema on a worker: every registry "
                 "query leaves the coordinator",
                 "SELECT citus_schema_undistribute('shared')",
+            )
+        )
+    if layout.roles_without_login:
+        problems.append(
+            (
+                f"{len(layout.roles_without_login)} guild role(s) may not log in, so their "
+                f"guilds' queries cannot reach the workers (e.g. {layout.roles_without_login[0]})",
+                'ALTER ROLE <role> LOGIN for each (README, "Scale-out on Citus")',
             )
         )
     if not any(node.role == "primary" and node.group != 0 for node in layout.nodes):
