@@ -45,12 +45,17 @@ def test_every_collection_is_reported_with_its_generation_and_duration() -> None
 
 
 def test_frozen_objects_are_skipped_by_collections_until_thawed() -> None:
-    """What freezing means: a cycle alive at the freeze is not collected, however often the
-    collector runs, until the objects are thawed (hence: once, after start-up)."""
+    """What freezing means: a cycle alive at the freeze is not collected once it becomes
+    garbage, however often the collector runs, until the objects are thawed (hence: once,
+    after start-up)."""
     alive = gc.get_freeze_count()
-    ref = cycle()  # made before the freeze, garbage after it
+    kept = Node()
+    kept.other = Node()
+    kept.other.other = kept
+    ref = weakref.ref(kept)
     frozen = heap.freeze_long_lived()
     assert frozen > alive
+    del kept  # garbage now, but frozen
     gc.collect()
     assert ref() is not None, "a frozen cycle was collected"
     later = cycle()  # made after the freeze: collected as usual
@@ -59,4 +64,11 @@ def test_frozen_objects_are_skipped_by_collections_until_thawed() -> None:
     heap.thaw()
     assert gc.get_freeze_count() == 0
     gc.collect()
+    assert ref() is None
+
+
+def test_garbage_is_collected_before_the_freeze_not_frozen() -> None:
+    """A cycle that is already garbage when the bot freezes is collected, not kept."""
+    ref = cycle()
+    heap.freeze_long_lived()
     assert ref() is None
