@@ -13,6 +13,7 @@ stay); :func:`thaw` hands them back to the collector when the bot closes.
 
 :func:`watching_pauses` reports every collection's generation and duration (``/metrics``:
 ``guildhall_gc_pause_seconds``), so a pause that comes back shows up where latency is read.
+What this relies on: docs/library-behaviour.md, "CPython: full collections and gc.freeze".
 """
 
 from __future__ import annotations
