@@ -87,7 +87,7 @@ def test_split_keeps_quotes_dollar_quotes_and_comments_whole() -> None:
 async def test_building_a_schema_and_claiming_a_spare_send_one_statement_per_call(
     tenancy, database
 ) -> None:
-    """Provisioning's build (role, schema, tables, aerich rows, hand-over) and a spare's
+    """Provisioning's build (role, schema, tables and aerich rows, owned by the role) and a spare's
     rename, on a connection that refuses scripts; nothing is kept (rolled back)."""
     tag = database_tag(database.database)
     async with recording(database.dsn) as (conn, sent):
