@@ -44,6 +44,7 @@ ORDER BY ns.nspname
 
 _SETTING_AND_REGISTRY = """
 SELECT current_setting('citus.enable_schema_based_sharding') AS sharding,
+       current_database() AS database,
        EXISTS (SELECT FROM pg_dist_schema WHERE schemaid = to_regnamespace($1))
            AS shared_distributed
 """
@@ -126,8 +127,7 @@ async def citus_layout(conn: Any) -> CitusLayout | None:
     }
     local = [r["nspname"] for r in await fetch_rows(conn, _NOT_DISTRIBUTED, pattern)]
     state = (await fetch_rows(conn, _SETTING_AND_REGISTRY, SHARED_SCHEMA))[0]
-    database = (await fetch_rows(conn, "SELECT current_database() AS name"))[0]["name"]
-    prefix = f"gh_{database_tag(str(database))}_"
+    prefix = f"gh_{database_tag(str(state['database']))}_"
     layout = CitusLayout(
         nodes,
         per_node,
